@@ -1,0 +1,206 @@
+"""The passport's domain: profile, steps, intake sheets, referrals, partner directory.
+
+Everything a page or an export needs goes through ``Passport``; it checks answers
+against the forms and keeps each sheet with the form version it was filled with,
+so a later form change never hides old answers.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb.table import Document
+
+from passport import forms
+from passport.forms import Form, FormSet, Raw, ValidationError
+from passport.store import Store
+
+DEFAULT_DIRECTORY = Path(__file__).parent / "data" / "directory.json"
+OPEN_STATUSES = ("À faire", "En cours")
+DONE = "Fait"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A saved step or intake sheet."""
+
+    id: int
+    answers: dict[str, Any]
+    form_version: int
+    updated: str
+
+    def get(self, key: str, default: Any = "") -> Any:
+        return self.answers.get(key, default)
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A partner of the network, from the default directory or added on this key."""
+
+    id: str
+    name: str
+    about: str = ""
+    public: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    hours: str = ""
+    local: bool = False
+
+
+def load_directory(path: Path = DEFAULT_DIRECTORY) -> list[Structure]:
+    """Read the shipped partner directory (2026 names, no invented addresses)."""
+    return [Structure(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))]
+
+
+class Passport:
+    """One young person's passport: the sheets on their key."""
+
+    def __init__(self, store: Store, form_set: FormSet, directory: list[Structure]) -> None:
+        self.store = store
+        self.forms = form_set
+        self._defaults = directory
+
+    # Profile ---------------------------------------------------------------
+
+    def profile(self) -> dict[str, Any]:
+        with self.store.session() as db:
+            doc = db.table("profile").get(doc_id=1)
+        return dict(doc["answers"]) if doc else {}
+
+    def save_profile(self, raw: Raw) -> None:
+        answers = self._check(self.forms.profile, raw)
+        with self.store.session() as db:
+            db.table("profile").upsert(Document(_document(self.forms.profile, answers), doc_id=1))
+
+    # Directory --------------------------------------------------------------
+
+    def directory(self) -> list[Structure]:
+        with self.store.session() as db:
+            local = {doc["id"]: doc for doc in db.table("directory").all()}
+        merged = [Structure(**{**vars(s), **local.pop(s.id, {})}) for s in self._defaults]
+        return merged + [Structure(**doc, local=True) for doc in local.values()]
+
+    def structure_name(self, structure_id: str) -> str:
+        names = {s.id: s.name for s in self.directory()}
+        return names.get(structure_id, structure_id)
+
+    def add_structure(self, raw: Raw) -> str:
+        answers = self._check(self.forms.structure, raw)
+        doc = {key: answers[key] for key in ("name", "about", "address", "phone", "email", "hours")}
+        doc["id"] = "local-" + secrets.token_hex(4)
+        with self.store.session() as db:
+            db.table("directory").insert(doc)
+        return doc["id"]
+
+    # Steps ------------------------------------------------------------------
+
+    def steps(self) -> list[Entry]:
+        """All steps, oldest date first."""
+        return sorted(self._entries("steps"), key=lambda e: (e.get("date"), e.id))
+
+    def step(self, step_id: int) -> Entry | None:
+        return self._entry("steps", step_id)
+
+    def upcoming(self, limit: int = 5) -> list[Entry]:
+        """Steps still to do, the soonest first."""
+        pending = [e for e in self.steps() if e.get("status") in OPEN_STATUSES]
+        return sorted(pending, key=lambda e: (e.get("next_date") or e.get("date"), e.id))[:limit]
+
+    def save_step(self, raw: Raw, step_id: int | None = None) -> int:
+        return self._save("steps", self.forms.step, raw, step_id)
+
+    def mark_done(self, step_id: int) -> None:
+        entry = self._require("steps", step_id)
+        answers = {**entry.answers, "status": DONE}
+        with self.store.session() as db:
+            db.table("steps").update({"answers": answers, "updated": _now()}, doc_ids=[step_id])
+
+    def delete_step(self, step_id: int) -> None:
+        self._require("steps", step_id)
+        with self.store.session() as db:
+            db.table("steps").remove(doc_ids=[step_id])
+
+    # Intake sheets ----------------------------------------------------------
+
+    def intakes(self) -> list[Entry]:
+        """Intake sheets, the most recent first."""
+        return sorted(self._entries("intakes"), key=lambda e: (e.get("date"), e.id), reverse=True)
+
+    def intake(self, intake_id: int) -> Entry | None:
+        return self._entry("intakes", intake_id)
+
+    def new_intake_answers(self) -> dict[str, Any]:
+        """Answers to start a sheet with: today, and what the profile already says."""
+        profile = self.profile()
+        return {
+            "date": date.today().isoformat(),
+            "first_name": profile.get("first_name", ""),
+            "last_name": profile.get("last_name", ""),
+        }
+
+    def save_intake(self, raw: Raw, intake_id: int | None = None) -> int:
+        return self._save("intakes", self.forms.intake, raw, intake_id, _why_given)
+
+    # Shared -----------------------------------------------------------------
+
+    def _check(self, form: Form, raw: Raw, *rules: Any) -> dict[str, Any]:
+        structures = frozenset(s.id for s in self.directory())
+        answers = forms.check(form, raw, structures)
+        errors: dict[str, str] = {}
+        for rule in rules:
+            errors.update(rule(answers))
+        if errors:
+            raise ValidationError(errors)
+        return answers
+
+    def _save(self, table: str, form: Form, raw: Raw, entry_id: int | None, *rules: Any) -> int:
+        answers = self._check(form, raw, *rules)
+        with self.store.session() as db:
+            if entry_id is None:
+                return db.table(table).insert(_document(form, answers))
+            # Answers to fields a newer form no longer has are kept, never dropped.
+            previous = self._require(table, entry_id).answers
+            db.table(table).update(_document(form, {**previous, **answers}), doc_ids=[entry_id])
+        return entry_id
+
+    def _entries(self, table: str) -> list[Entry]:
+        with self.store.session() as db:
+            docs = db.table(table).all()
+        return [_entry(doc) for doc in docs]
+
+    def _entry(self, table: str, entry_id: int) -> Entry | None:
+        with self.store.session() as db:
+            doc = db.table(table).get(doc_id=entry_id)
+        return _entry(doc) if doc else None
+
+    def _require(self, table: str, entry_id: int) -> Entry:
+        entry = self._entry(table, entry_id)
+        if entry is None:
+            raise LookupError(f"{table} {entry_id}")
+        return entry
+
+
+def _why_given(answers: dict[str, Any]) -> dict[str, str]:
+    """A solution or a referral needs its *pourquoi*: counsellors asked for it."""
+    proposed = answers.get("solution") or answers.get("referrals", {}).get("structures")
+    if proposed and not answers.get("why"):
+        return {"why": "Explique pourquoi cette solution ou cette orientation a été proposée."}
+    return {}
+
+
+def _document(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
+    return {"answers": answers, "form_version": form.version, "updated": _now()}
+
+
+def _entry(doc: Any) -> Entry:
+    return Entry(doc.doc_id, dict(doc["answers"]), doc.get("form_version", 1), doc.get("updated", ""))
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")

@@ -1,0 +1,231 @@
+"""The only code that touches the passport's data file.
+
+TinyDB's own ``JSONStorage`` rewrites its file in place and loses data when a key
+is pulled out mid-write, so the passport keeps two *slot* files and writes the
+new state into the older one. Each slot starts with a header line giving its
+generation, the schema version and the SHA-256 of the payload. On open, the
+newest slot whose checksum holds wins; a torn write only ever damages the slot
+that did not hold the last confirmed state. The scheme needs no atomic rename,
+which FAT does not promise.
+
+All file operations go through a ``FileLayer`` so tests can put a layer that
+fails or "crashes" at any chosen point underneath.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from passport.faults import as_key_error
+from passport.migrations import CURRENT_SCHEMA, migrate
+
+SLOT_NAMES = ("passport-1.json", "passport-2.json")
+FORMAT = "passport"
+Tables = dict[str, dict[str, Any]]
+
+
+class FileLayer(Protocol):
+    """The few file operations the storage needs, each one a possible fault point."""
+
+    def read(self, path: Path) -> bytes | None:
+        """Return the file's bytes, or None when it does not exist."""
+
+    def write_durably(self, path: Path, data: bytes) -> None:
+        """Replace the file's content; on return the bytes are on the medium."""
+
+    def move_aside(self, path: Path, target: Path) -> None:
+        """Rename a damaged file so that nothing ever writes over it."""
+
+
+class OsFiles:
+    """The real file layer: plain ``os`` calls with fsync."""
+
+    retries = 5
+
+    def read(self, path: Path) -> bytes | None:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def write_durably(self, path: Path, data: bytes) -> None:
+        created = not path.exists()
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+        fd = self._open(path, flags)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            self._sync_dir(path.parent)
+
+    def move_aside(self, path: Path, target: Path) -> None:
+        os.rename(path, target)
+        self._sync_dir(path.parent)
+
+    def _open(self, path: Path, flags: int) -> int:
+        # Windows antivirus and indexers hold files for a moment: retry briefly.
+        for attempt in range(self.retries):
+            try:
+                return os.open(path, flags, 0o600)
+            except PermissionError:
+                if sys.platform != "win32" or attempt == self.retries - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _sync_dir(folder: Path) -> None:
+        if sys.platform == "win32":
+            return
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass  # some filesystems (FUSE, FAT) refuse fsync on a directory
+        finally:
+            os.close(fd)
+
+
+class NewerSchemaError(Exception):
+    """The key was written by a newer passport; opening it here could lose data."""
+
+    def __init__(self, schema: int) -> None:
+        super().__init__(f"schema {schema} > {CURRENT_SCHEMA}")
+        self.schema = schema
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What one slot file held when the storage was opened."""
+
+    path: Path
+    generation: int = -1
+    schema: int = 0
+    tables: Tables | None = None
+    present: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return self.tables is not None
+
+
+def encode(tables: Tables, generation: int) -> bytes:
+    """Serialise a state into slot bytes: header line, newline, payload."""
+    payload = json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode()
+    header = {
+        "format": FORMAT,
+        "schema": CURRENT_SCHEMA,
+        "generation": generation,
+        "length": len(payload),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    return json.dumps(header).encode() + b"\n" + payload
+
+
+def decode(path: Path, raw: bytes | None) -> Slot:
+    """Read slot bytes; anything torn, truncated or tampered with is invalid."""
+    if raw is None:
+        return Slot(path)
+    head, sep, payload = raw.partition(b"\n")
+    try:
+        header = json.loads(head)
+        valid = (
+            sep
+            and header.get("format") == FORMAT
+            and header.get("length") == len(payload)
+            and header.get("sha256") == hashlib.sha256(payload).hexdigest()
+        )
+        tables = json.loads(payload) if valid else None
+        generation, schema = int(header["generation"]), int(header["schema"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return Slot(path, present=True)
+    if not _well_formed(tables):
+        return Slot(path, present=True)
+    return Slot(path, generation, schema, tables, present=True)
+
+
+def _well_formed(tables: object) -> bool:
+    return isinstance(tables, dict) and all(
+        isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values()) for table in tables.values()
+    )
+
+
+class SlotStorage(Storage):
+    """A TinyDB storage over two checksummed slot files, kept in memory between saves."""
+
+    def __init__(self, data_dir: Path, files: FileLayer) -> None:
+        self._files = files
+        self._dir = data_dir
+        self.moved_aside: list[str] = []
+        slots = [decode(data_dir / name, files.read(data_dir / name)) for name in SLOT_NAMES]
+        valid = [slot for slot in slots if slot.valid]
+        if not valid:
+            self._set_aside([slot for slot in slots if slot.present])
+        newest = max(valid, key=lambda slot: slot.generation, default=None)
+        if newest is not None and newest.schema > CURRENT_SCHEMA:
+            raise NewerSchemaError(newest.schema)
+        self._generation = newest.generation if newest else 0
+        self._current = newest.path if newest else data_dir / SLOT_NAMES[1]
+        self._tables: Tables = migrate(newest.tables, newest.schema) if newest else {}
+        self._committed = json.dumps(self._tables)
+
+    def _set_aside(self, damaged: list[Slot]) -> None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for slot in damaged:
+            target = slot.path.with_name(f"{slot.path.name}.abime-{stamp}")
+            self._files.move_aside(slot.path, target)
+            self.moved_aside.append(target.name)
+
+    def read(self) -> Tables:
+        return self._tables
+
+    def write(self, data: Tables) -> None:
+        target = self._dir / (SLOT_NAMES[0] if self._current.name == SLOT_NAMES[1] else SLOT_NAMES[1])
+        blob = encode(data, self._generation + 1)
+        try:
+            self._files.write_durably(target, blob)
+        except OSError as error:
+            # TinyDB already changed the in-memory state: put the confirmed one back.
+            self._tables = json.loads(self._committed)
+            raise as_key_error(error) from None
+        self._generation += 1
+        self._current = target
+        self._tables = data
+        self._committed = blob.partition(b"\n")[2].decode()
+
+
+class Store:
+    """The passport's database: one instance per key, one lock around every call."""
+
+    def __init__(self, data_dir: Path, files: FileLayer | None = None) -> None:
+        self._lock = threading.RLock()
+        self._db = TinyDB(data_dir, files or OsFiles(), storage=SlotStorage)
+
+    @property
+    def moved_aside(self) -> list[str]:
+        """Names of damaged files set aside when the key was opened."""
+        return list(self._db.storage.moved_aside)
+
+    @contextmanager
+    def session(self) -> Iterator[TinyDB]:
+        """Hold the lock while the caller reads or writes the database."""
+        with self._lock:
+            yield self._db

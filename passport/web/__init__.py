@@ -1,0 +1,36 @@
+"""The passport's pages: a Flask application factory and its blueprints."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+from passport import forms, keyroot
+from passport.records import Passport, load_directory
+from passport.store import Store
+from passport.web import directory, documents, home, intake, security, steps, views
+
+TEMPLATES = Path(getattr(sys, "_MEIPASS", keyroot.REPOSITORY)) / "templates"
+
+
+def create_app(key: keyroot.KeyPaths, port: int = 0) -> Flask:
+    """Build the app serving the passport on ``key``; ``port`` names the session cookie."""
+    keyroot.prepare(key)
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="../static")
+    app.config.update(
+        SECRET_KEY=secrets.token_bytes(32),
+        SESSION_COOKIE_NAME=f"passeport-{port}",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        KEY=key,
+    )
+    app.extensions["passport"] = Passport(Store(key.data), forms.load(), load_directory())
+    security.init_app(app)
+    views.init_app(app)
+    for blueprint in (home.bp, steps.bp, intake.bp, directory.bp, documents.bp):
+        app.register_blueprint(blueprint)
+    return app
