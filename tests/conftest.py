@@ -25,7 +25,7 @@ class Client(FlaskClient):
         if isinstance(data, dict):
             data.setdefault("csrf_token", CSRF)
         with self.session_transaction() as session:
-            session.setdefault("csrf", CSRF)
+            session["csrf"] = CSRF
         return super().post(*args, **kwargs)
 
 
