@@ -10,13 +10,12 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.shared import Pt
+from docx.shared import Cm
 
 from passport import dates
 from passport.faults import as_key_error
@@ -89,7 +88,7 @@ def _intake_for_export(passport: Passport, kind: str, intake_id: int | None) -> 
 
 def _set_properties(doc: Any, passport: Passport, kind: str, intake: Entry | None) -> None:
     props = doc.core_properties
-    now = datetime.now().replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)  # python-docx writes it with a Z
     props.title = f"{KINDS[kind]} — {passport.profile().get('first_name', '')}".strip(" —")
     props.author = _structure(passport, intake) or "Passeport"
     props.last_modified_by = props.author
@@ -128,35 +127,42 @@ def _intake(doc: Any, passport: Passport, intake: Entry) -> None:
     _others(doc, form, intake.answers)
 
 
+STEP_COLUMNS = (("date", "Date", 2.4), ("action", "Démarche", 5.6), ("status", "Où j'en suis", 2.4))
+DETAILS = ("Détails", 6.6)
+
+
 def _steps(doc: Any, passport: Passport) -> None:
+    """One row per step: the core answers in columns, every other answer under Détails."""
     form = passport.forms.step
-    landscape = doc.add_section()
-    landscape.orientation = WD_ORIENT.LANDSCAPE
-    landscape.page_width, landscape.page_height = landscape.page_height, landscape.page_width
     doc.add_heading(form.title, level=1)
     steps = passport.steps()
     if not steps:
         doc.add_paragraph("Aucune démarche pour l'instant.")
         return
-    fields = list(form.fields())
-    table = doc.add_table(rows=1, cols=len(fields))
+    labels = {f.key: f.label for f in form.fields()}
+    details = [f for f in form.fields() if f.key not in {key for key, _, _ in STEP_COLUMNS}]
+    table = doc.add_table(rows=1, cols=len(STEP_COLUMNS) + 1)
     table.style = "Table Grid"
-    for cell, spec in zip(table.rows[0].cells, fields, strict=True):
-        cell.text = spec.label
-    for step in steps:
-        for cell, spec in zip(table.add_row().cells, fields, strict=True):
-            cell.text = _show(passport, spec, step.get(spec.key, ""))
-    _shrink(table.rows)
-    for step in steps:
-        _others(doc, form, step.answers, f"Démarche du {dates.french(step.get('date'))} : ")
+    widths = [Cm(width) for _, _, width in STEP_COLUMNS] + [Cm(DETAILS[1])]
+    headings = [labels.get(key, title) for key, title, _ in STEP_COLUMNS] + [DETAILS[0]]
+    for step in [None, *steps]:
+        cells = table.rows[0].cells if step is None else table.add_row().cells
+        texts = headings if step is None else _step_row(passport, step, form, details)
+        for cell, text, width in zip(cells, texts, widths, strict=True):
+            cell.width = width
+            cell.text = text
 
 
-def _shrink(rows: Iterable[Any]) -> None:
-    for row in rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(9)
+def _step_row(passport: Passport, step: Entry, form: Form, details: list[Field]) -> list[str]:
+    fields = {f.key: f for f in form.fields()}
+    columns = [_show(passport, fields[key], step.get(key, "")) for key, _, _ in STEP_COLUMNS]
+    lines = [f"{f.label} : {_show(passport, f, step.get(f.key, ''))}" for f in details if _filled(step, f)]
+    lines += [f"{key} : {_plain(value)}" for key, value in step.answers.items() if key not in fields and value]
+    return [*columns, "\n".join(lines)]
+
+
+def _filled(entry: Entry, spec: Field) -> bool:
+    return spec.type == "yesno" or entry.get(spec.key, "") not in ("", [], None)
 
 
 def _pairs(doc: Any, pairs: list[tuple[str, str]]) -> None:
