@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
-from http_session import HttpSession
 from passport.keyroot import REPOSITORY
 from passport.store import Store
+
+from http_session import HttpSession
 
 pytestmark = pytest.mark.slow
 
