@@ -20,12 +20,12 @@ import os
 import sys
 import threading
 import weakref
+from contextlib import suppress
 from pathlib import Path
 from typing import ClassVar
 
 LOCK_NAME = "passport.lock"
 _HELD_ELSEWHERE = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES}
-_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 _NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
 
 
@@ -38,7 +38,7 @@ class _Handle:
 
     def __init__(self, path: Path) -> None:
         self.fd = _open(path)
-        close = weakref.finalize(self, os.close, self.fd)
+        close = weakref.finalize(self, _close, self.fd)
         try:
             _lock(self.fd)
         except OSError as error:
@@ -90,17 +90,16 @@ class KeyLock:
         self._handle = None
 
 
+def _close(fd: int) -> None:
+    with suppress(OSError):  # the key may be gone: its descriptors fail, the lock is gone anyway
+        os.close(fd)
+
+
 def _open(path: Path) -> int:
-    """Open the lock file, creating it; on a write-protected key, open it for reading (still lockable)."""
-    try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
-    except OSError as error:
-        if error.errno not in _READ_ONLY:
-            raise
-        try:
-            return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        except FileNotFoundError:
-            raise error from None
+    """Open the lock file, creating it, for reading only: a lock needs no more, and a
+    file held open for writing would stop the system from making the key read-only.
+    """
+    return os.open(path, os.O_RDONLY | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
 
 
 if sys.platform == "win32":

@@ -75,7 +75,8 @@ class OsFiles:
     ``O_TRUNC``: fusefat refuses ``O_TRUNC`` on a file longer than one cluster, and an
     overwrite needs no new clusters on a nearly full key. A torn write leaves new and
     old bytes mixed, which the checksum rejects. ``move_aside`` copies then deletes,
-    since a rename on FAT may be a delete then a create.
+    since a rename on FAT may be a delete then a create (a file too big to be a
+    passport is only renamed).
     """
 
     retries = 5
@@ -103,6 +104,13 @@ class OsFiles:
             self.sync_dir(path.parent)
 
     def move_aside(self, path: Path, target: Path) -> None:
+        if os.path.getsize(path) > MAX_SLOT_BYTES:
+            # Larger than any passport: none of ours, not worth copying. Renamed.
+            if target.exists():
+                raise FileExistsError(target.name)
+            os.rename(path, target)
+            self.sync_dir(path.parent)
+            return
         fd = self.open_new(target)
         try:
             offset = 0

@@ -10,7 +10,7 @@ from flask import Flask
 
 from passport import forms, keyroot
 from passport.records import Passport, load_directory
-from passport.store import Store
+from passport.store import NewerSchemaError, Store
 from passport.web import directory, documents, home, intake, security, steps, views
 
 TEMPLATES = Path(getattr(sys, "_MEIPASS", keyroot.REPOSITORY)) / "templates"
@@ -28,9 +28,12 @@ def create_app(key: keyroot.KeyPaths, port: int = 0) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
         KEY=key,
     )
-    app.extensions["passport"] = Passport(Store(key.data), forms.load(), load_directory())
     security.init_app(app)
     views.init_app(app)
+    try:
+        app.extensions["passport"] = Passport(Store(key.data), forms.load(), load_directory())
+    except NewerSchemaError:
+        app.before_request(views.newer_version_page)
     for blueprint in (home.bp, steps.bp, intake.bp, directory.bp, documents.bp):
         app.register_blueprint(blueprint)
     return app
