@@ -21,7 +21,10 @@ NO_INTAKE = "Il n'y a pas encore de fiche bilan à exporter."
 
 def _exports() -> list[str]:
     folder = current_app.config["KEY"].exports
-    return sorted((p.name for p in folder.glob("*.docx")), reverse=True) if folder.is_dir() else []
+    try:
+        return sorted((p.name for p in folder.glob("*.docx")), reverse=True) if folder.is_dir() else []
+    except OSError:
+        return []  # the key is out: nothing to list until it is back
 
 
 @bp.get("/")
