@@ -87,7 +87,7 @@ class OsFiles:
             with path.open("rb") as handle:
                 if os.fstat(handle.fileno()).st_size > limit:
                     raise FileTooBig(path.name)
-                return handle.read(limit + 1)
+                return handle.read()
         except FileNotFoundError:
             return None
 
