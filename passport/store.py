@@ -23,6 +23,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -47,6 +48,7 @@ FORMAT = "passport"
 MAX_SLOT_BYTES = 32 * 1024 * 1024
 HEADER_MAX = 4096
 ASIDE_MARK = ".abime-"
+TORN_HEADER = re.compile(rb'\{"format": "passport", "schema": (?P<schema>\d+), "generation": (?P<generation>\d+)[,}]')
 Tables = dict[str, dict[str, Any]]
 
 
@@ -104,11 +106,8 @@ class OsFiles:
             self.sync_dir(path.parent)
 
     def move_aside(self, path: Path, target: Path) -> None:
-        if os.path.getsize(path) > MAX_SLOT_BYTES:
-            # Larger than any passport: none of ours, not worth copying. Renamed.
-            if target.exists():
-                raise FileExistsError(target.name)
-            os.rename(path, target)
+        if self.length(path) > MAX_SLOT_BYTES:
+            self.rename(path, target)  # larger than any passport: none of ours, not worth copying
             self.sync_dir(path.parent)
             return
         fd = self.open_new(target)
@@ -157,6 +156,15 @@ class OsFiles:
 
     def close(self, fd: int) -> None:
         os.close(fd)
+
+    def length(self, path: Path) -> int:
+        return os.stat(path).st_size
+
+    def rename(self, path: Path, target: Path) -> None:
+        """Rename, never over an existing file (FileExistsError)."""
+        if target.exists():
+            raise FileExistsError(target.name)
+        os.rename(path, target)
 
     def blocks(self, path: Path) -> Iterator[bytes]:
         with path.open("rb") as handle:
@@ -305,13 +313,12 @@ def decode(path: Path, raw: bytes | None) -> Slot:
     """
     if raw is None:
         return Slot(path)
-    damaged = Slot(path, present=True, empty=not raw)
     end = raw.find(b"\n", 0, HEADER_MAX)
     try:
         header = json.loads(raw[:end]) if end >= 0 else None
         generation, schema = int(header["generation"]), int(header["schema"])
     except (ValueError, TypeError, KeyError, IndexError):
-        return damaged
+        return _torn_header(path, raw)
     read = Slot(path, generation, schema, present=True)
     payload = raw[end + 1 :]
     sha256 = digest(schema, generation, payload)
@@ -324,6 +331,17 @@ def decode(path: Path, raw: bytes | None) -> Slot:
     if not _well_formed(tables):
         return read
     return Slot(path, generation, schema, tables, present=True, sha256=sha256)
+
+
+def _torn_header(path: Path, raw: bytes) -> Slot:
+    """A damaged slot; if its header was cut after the generation, keep that much.
+
+    A first save cut inside its header line must not be taken for a lost passport.
+    """
+    start = TORN_HEADER.match(raw)
+    if start is None:
+        return Slot(path, present=True, empty=not raw)
+    return Slot(path, int(start["generation"]), int(start["schema"]), present=True)
 
 
 def _well_formed(tables: object) -> bool:

@@ -166,6 +166,22 @@ class CrashDisk(OsFiles):
         for start in range(0, len(data), SECTOR * 8):
             yield data[start : start + SECTOR * 8]
 
+    def length(self, path: Path) -> int:
+        if path.name not in self.cache:
+            raise FileNotFoundError(path.name)
+        return len(self.cache[path.name])
+
+    def rename(self, path: Path, target: Path) -> None:
+        """Two directory writes, kept or lost apart: FAT may show both names, or neither."""
+        self._tick()
+        if target.name in self.cache:
+            raise FileExistsError(target.name)
+        inode = self.inodes.pop(path.name)
+        self.cache[target.name] = self.cache.pop(path.name)
+        self.inodes[target.name] = inode
+        self.pending.append(Pending("create", inode, name=target.name))
+        self.pending.append(Pending("remove", inode, name=path.name))
+
     def remove(self, path: Path) -> None:
         self._tick()
         if self.cache.pop(path.name, None) is not None:

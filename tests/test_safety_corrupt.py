@@ -125,15 +125,16 @@ def test_files_set_aside_twice_in_the_same_second_keep_both_copies(tmp_path):
 
 def test_a_first_save_cut_short_is_not_reported_as_data_lost(tmp_path):
     """Its header says generation 1 and there is no other slot: there was nothing to lose.
-    (Cut inside the header line, it cannot be told from damage, and is reported.)"""
+    (Cut before the header's generation, it cannot be told from damage, and is reported.)"""
     first = encode(OLDER, generation=1)
-    write_slots(tmp_path, first[: first.index(b"\n") + 10], None)
+    for cut in (first.index(b"\n") + 10, first.index(b'"length"') + 3, 0):
+        write_slots(tmp_path, first[:cut], None)
+        with Store(tmp_path) as store:
+            assert not store.unreadable, cut
+            assert steps(store) == {}
+    write_slots(tmp_path, first[:30], None)
     with Store(tmp_path) as store:
-        assert not store.unreadable
-        assert steps(store) == {}
-    write_slots(tmp_path, b"", None)
-    with Store(tmp_path) as store:
-        assert not store.unreadable
+        assert store.unreadable
 
 
 def test_a_damaged_key_on_a_write_protected_key_is_set_aside_before_the_first_save(tmp_path, monkeypatch):
