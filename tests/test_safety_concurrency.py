@@ -72,6 +72,7 @@ def test_eight_threads_saving_a_hundred_steps_each_over_http(disk):
     finally:
         server.close()
         serving.join(timeout=10)
+        app.extensions["passport"].store.close()
     assert confirmed == THREADS * SAVES
     expected = {f"Démarche {t}-{n}" for t in range(THREADS) for n in range(SAVES)}
     in_app = [step.get("action") for step in app.extensions["passport"].steps()]
