@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import LAUNCH_SECRET
 from passport import handoff
 from passport.keyroot import REPOSITORY
 
@@ -92,3 +93,11 @@ def test_pages_left_unused_are_removed_when_the_passport_stops(tmp_path):
     assert written.parent == tmp_path
     assert not written.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_page_is_removed_as_soon_as_the_secret_is_used(stranger, tmp_path):
+    page = handoff.write_page(f"http://127.0.0.1:5000/entrer?jeton={LAUNCH_SECRET}", tmp_path)
+    assert stranger.get("/entrer?jeton=devine").status_code == 403
+    assert page.exists()  # a wrong guess changes nothing
+    assert stranger.get(f"/entrer?jeton={LAUNCH_SECRET}").status_code == 200
+    assert not page.exists()

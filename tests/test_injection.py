@@ -128,7 +128,9 @@ def all_pages(filled: Filled) -> dict[str, str]:
     values = {"step_id": 1, "intake_id": 1, "name": export_name, "filename": "style.css"}
     urls = [u for u in page_urls(filled.app, values) if not u.startswith(("/static/", "/documents/fichier/"))]
     pages = {url: page(filled.client.get(url)) for url in urls}
-    pages["/documents/?pret=…"] = page(filled.client.get("/documents/", query_string={"pret": CORPUS[0]}))
+    with filled.client.session_transaction() as session:
+        session["ready"] = CORPUS[0]
+    pages["/documents/ (prêt)"] = page(filled.client.get("/documents/"))
     return {**pages, **{f"{name} (erreur)": html for name, html in filled.error_pages.items()}}
 
 

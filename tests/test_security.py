@@ -117,7 +117,7 @@ def test_without_the_cookie_every_page_is_refused_in_french(client, stranger, ap
     urls = every_page(app, filled)
     assert len(urls) >= 10
     for url in urls:
-        if url.startswith("/static/"):
+        if url == "/static/style.css":
             continue
         response = stranger.get(url)
         assert response.status_code == 403, url
@@ -131,12 +131,13 @@ def test_without_the_cookie_every_page_is_refused_in_french(client, stranger, ap
     assert "Mallory" not in text(client.get("/profil"))
 
 
-def test_only_the_stylesheet_and_icon_of_the_refusal_page_are_served_without_the_cookie(stranger):
+def test_only_the_stylesheet_of_the_refusal_page_is_served_without_the_cookie(client, stranger, app):
     refusal = text(stranger.get("/"))
-    assert 'href="/static/style.css"' in refusal
+    assert re.findall(r'(?:href|src)="([^"]+)"', refusal) == ["/static/style.css"]
     assert stranger.get("/static/style.css").status_code == 200
-    assert stranger.get("/static/icon.svg").status_code == 200
-    assert stranger.get("/static/../templates/home.html").status_code in (403, 404)
+    for other in ("/static/icon.svg", "/static/../templates/home.html", "/static/style.css/x", "/favicon.ico"):
+        assert stranger.get(other).status_code == 403, other
+    assert client.get("/static/icon.svg").status_code == 200
 
 
 def test_the_secret_is_swapped_once_for_a_strict_httponly_session_cookie(app, stranger):
@@ -378,6 +379,18 @@ def test_every_redirect_is_a_path_of_this_app(client, passport):
     for response in responses:
         assert response.status_code in (302, 303)
         assert re.fullmatch(r"/[^/\\].*|/", response.headers["Location"])
+
+
+def test_what_the_browser_keeps_in_its_history_carries_nothing_of_the_person(client, app, filled):
+    """Titles and addresses stay in the history of a PC that others use after the young person."""
+    person = re.compile(r"l[ée]a|martin", re.IGNORECASE)
+    for url, page in html_pages(client, app, filled).items():
+        (title,) = re.findall(r"<title>(.*?)</title>", page)
+        assert not person.search(title), url
+        assert not person.search(url) or url.startswith("/documents/fichier/"), url
+    made = client.post("/documents/bilan")
+    assert made.headers["Location"] == "/documents/"
+    assert "Télécharger « bilan-lea-" in text(client.get("/documents/"))
 
 
 @pytest.mark.parametrize("target", ["http://evil.example/", "//evil.example/", "/\\evil.example", "javascript:x"])

@@ -26,7 +26,8 @@ HOST = "127.0.0.1"
 ENTER_PATH = "/entrer"
 SECRET_PARAM = "jeton"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-OPEN_ENDPOINTS = frozenset({"security.enter", "static"})
+# The refusal page's own stylesheet: public (the same on every key), nothing of the person.
+OPEN_STATIC = frozenset({"style.css"})
 ADMITTED = "admitted"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -113,12 +114,19 @@ def _check_request() -> Response | None:
     """Runs before any handler: wrong address, no cookie, or a foreign post stop here."""
     if request.environ.get("HTTP_HOST") != current_app.config["SERVER_NAME"]:
         return _refused(400)
-    if request.endpoint not in OPEN_ENDPOINTS and not session.get(ADMITTED):
+    if not (session.get(ADMITTED) or _open_to_all()):
         return _refused(403)
     if request.method not in SAFE_METHODS:
         _check_form_token()
         _check_origin()
     return None
+
+
+def _open_to_all() -> bool:
+    """The way in, and what the refusal page needs to be read comfortably."""
+    if request.endpoint == "security.enter":
+        return True
+    return request.endpoint == "static" and (request.view_args or {}).get("filename") in OPEN_STATIC
 
 
 def _check_form_token() -> None:
