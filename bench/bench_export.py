@@ -14,6 +14,7 @@ import io
 import statistics
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from docx import Document
@@ -67,8 +68,8 @@ def main() -> None:
                 passport.save_step(STEP)
             ours, bare = [], []
             for _ in range(args.runs):
-                ours.append(seconds(lambda: export.render(passport, "suivi")))
-                bare.append(seconds(lambda: baseline(size)))
+                ours.append(seconds(partial(export.render, passport, "suivi")))
+                bare.append(seconds(partial(baseline, size)))
             mine, base = statistics.median(ours), statistics.median(bare)
             print(f"| {size} | {mine:.3f} | {base:.3f} | {mine / base:.2f} |")
 
