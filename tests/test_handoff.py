@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LAUNCH_SECRET
 from passport import handoff
 from passport.keyroot import REPOSITORY
+
+from conftest import LAUNCH_SECRET
 
 URL = "http://127.0.0.1:5000/entrer?jeton=abc_DEF-123"
 

@@ -24,12 +24,13 @@ from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 
-from conftest import LAUNCH_SECRET, Client
 from passport import export, forms
 from passport.forms import Form
 from passport.keyroot import KeyPaths
 from passport.text import clean, slug
 from passport.web import create_app
+
+from conftest import LAUNCH_SECRET, Client
 from support import need, page_urls, raw_answers
 
 CORPUS = (

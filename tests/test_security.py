@@ -15,8 +15,9 @@ import pytest
 from flask import redirect
 from flask.testing import FlaskClient
 
-from conftest import CSRF, LAUNCH_SECRET
 from passport.web import create_app, security
+
+from conftest import CSRF, LAUNCH_SECRET
 from support import page_urls
 
 ORIGIN = "http://127.0.0.1:5000"

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from passport.keyroot import REPOSITORY
+
 from support import need
 
 pytestmark = pytest.mark.slow
