@@ -67,6 +67,7 @@ class Passport:
         self.store = store
         self.forms = form_set
         self._defaults = directory
+        self._published: tuple[str, Any] | tuple[()] | None = None  # the summary on the key, once read
 
     # Profile ---------------------------------------------------------------
 
@@ -171,8 +172,11 @@ class Passport:
         shipped = frozenset(s.id for s in self._defaults)
         kinds = frozenset(c for f in self.forms.intake.fields() if f.key == "solution_kind" for c in f.choices)
         summary = indicators.summarise(key, self.store.generation, sheets, shipped, kinds)
-        if not _same_sheets(self.store.read_plain(indicators.FILE_NAME), summary):
+        if self._published is None:
+            self._published = _published(self.store.read_plain(indicators.FILE_NAME))
+        if self._published != (summary.key, summary.sheets):
             self.store.write_plain(indicators.FILE_NAME, indicators.encode(summary))
+            self._published = (summary.key, summary.sheets)
 
     def _indicators_key(self) -> str:
         """The key's random id, made at its first intake sheet (never when keys are prepared)."""
@@ -223,12 +227,13 @@ class Passport:
         return entry
 
 
-def _same_sheets(raw: bytes | None, summary: indicators.Summary) -> bool:
+def _published(raw: bytes | None) -> tuple[str, Any] | tuple[()]:
+    """What the summary on the key says; ``()`` when it is missing or damaged."""
     try:
         current = indicators.decode(raw) if raw is not None else None
     except indicators.SummaryError:
-        return False
-    return current is not None and (current.key, current.sheets) == (summary.key, summary.sheets)
+        return ()
+    return (current.key, current.sheets) if current else ()
 
 
 def _why_given(answers: dict[str, Any]) -> dict[str, str]:

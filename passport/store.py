@@ -51,8 +51,8 @@ class FileLayer(Protocol):
     def move_aside(self, path: Path, target: Path) -> None:
         """Rename a damaged file so that nothing ever writes over it."""
 
-    def replace(self, source: Path, target: Path) -> None:
-        """Put ``source`` in the place of ``target``, which may exist."""
+    def replace_durably(self, path: Path, data: bytes) -> None:
+        """Replace the file through a temporary sibling: a crash leaves the old bytes or the new."""
 
 
 class OsFiles:
@@ -68,15 +68,7 @@ class OsFiles:
 
     def write_durably(self, path: Path, data: bytes) -> None:
         created = not path.exists()
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-        fd = self._open(path, flags)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        self._write(path, data)
         if created:
             self._sync_dir(path.parent)
 
@@ -84,12 +76,23 @@ class OsFiles:
         os.rename(path, target)
         self._sync_dir(path.parent)
 
-    def replace(self, source: Path, target: Path) -> None:
-        self._retry(lambda: os.replace(source, target))
-        self._sync_dir(target.parent)
+    def replace_durably(self, path: Path, data: bytes) -> None:
+        # The rename's directory sync also makes the temporary file's name durable.
+        temporary = path.with_name(path.name + ".tmp")
+        self._write(temporary, data)
+        self._retry(lambda: os.replace(temporary, path))
+        self._sync_dir(path.parent)
 
-    def _open(self, path: Path, flags: int) -> int:
-        return self._retry(lambda: os.open(path, flags, 0o600))
+    def _write(self, path: Path, data: bytes) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+        fd = self._retry(lambda: os.open(path, flags, 0o600))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def _retry(self, action: Callable[[], T]) -> T:
         # Windows antivirus and indexers hold files for a moment: retry briefly.
@@ -256,11 +259,8 @@ class Store:
         secret once the data is encrypted. It is written under a temporary name, then put
         in place, so a key pulled out mid-write leaves the old file or the new one.
         """
-        target = self._dir / name
-        temporary = target.with_name(f"{name}.tmp")
         try:
-            self._files.write_durably(temporary, data)
-            self._files.replace(temporary, target)
+            self._files.replace_durably(self._dir / name, data)
         except OSError as error:
             raise as_key_error(error) from None
 

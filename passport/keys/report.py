@@ -187,6 +187,7 @@ caption {{ text-align: left; font-weight: bold; font-size: 1.2rem; margin-bottom
 th, td {{ border: 1px solid #595959; padding: .3rem .6rem; text-align: left; vertical-align: top; }}
 td.nombre {{ text-align: right; }}
 figure {{ margin: 1rem 0; overflow-x: auto; }}
+svg.graphique {{ width: 100%; min-width: 36rem; height: auto; }}
 </style>
 </head>
 <body>
