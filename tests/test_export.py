@@ -12,6 +12,7 @@ from docx.text.paragraph import Paragraph
 
 from passport import export
 from passport.forms import Form
+
 from support import raw_answers
 
 
@@ -92,7 +93,9 @@ def test_hostile_and_odd_text_is_exported_safely(passport):
     start = "a\x00b\x0bc 😀 <script>alert(1)</script> & { DATE } "
     long_text = start + "x" * (10_000 - len(start))
     passport.save_profile({"first_name": ["Léa"]})
-    passport.save_step({"date": ["2026-11-29"], "action": ["<b>gras</b> & 😀"], "status": ["Fait"], "result": [long_text]})
+    passport.save_step(
+        {"date": ["2026-11-29"], "action": ["<b>gras</b> & 😀"], "status": ["Fait"], "result": [long_text]}
+    )
     doc = read(export.render(passport, "suivi"))
     cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
     assert f"Réponse ou résultat : {long_text.replace(chr(0), '').replace(chr(11), '')}" in cells[-1].split("\n")

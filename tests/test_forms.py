@@ -65,9 +65,7 @@ def test_choices_must_come_from_the_list():
 
 
 def test_multichoice_keeps_the_form_order():
-    answers = check(
-        FORMS.intake, date="2026-11-29", structure="cio", first_name="A", obstacles=["Santé", "Logement"]
-    )
+    answers = check(FORMS.intake, date="2026-11-29", structure="cio", first_name="A", obstacles=["Santé", "Logement"])
     assert answers["obstacles"] == ["Logement", "Santé"]
 
 

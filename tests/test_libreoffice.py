@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from passport import export
+
 from support import need
 
 pytestmark = pytest.mark.slow

@@ -95,3 +95,26 @@ def test_a_newer_schema_is_refused_and_left_untouched(tmp_path):
     with pytest.raises(NewerSchemaError):
         Store(tmp_path)
     assert (tmp_path / SLOT_NAMES[0]).read_bytes() == blob
+
+
+def test_a_failed_save_then_an_in_place_update_is_saved_in_full(tmp_path, monkeypatch):
+    store = Store(tmp_path)
+    add(store, "avant")
+    real = OsFiles.write_durably
+    monkeypatch.setattr(OsFiles, "write_durably", HalfWrite.write_durably)
+    with pytest.raises(KeyWriteError), store.session() as db:
+        db.table("steps").update({"action": "perdu"}, doc_ids=[1])
+    monkeypatch.setattr(OsFiles, "write_durably", real)
+    with store.session() as db:
+        db.table("steps").update({"action": "après"}, doc_ids=[1])
+    assert [s["action"] for s in steps(Store(tmp_path))] == ["après"]
+
+
+def test_unchanged_documents_are_reused_and_changed_ones_re_encoded(tmp_path):
+    store = Store(tmp_path)
+    for text in ("un", "deux", "trois"):
+        add(store, text)
+    with store.session() as db:
+        db.table("steps").update({"action": "DEUX"}, doc_ids=[2])
+        db.table("steps").remove(doc_ids=[3])
+    assert [s["action"] for s in steps(Store(tmp_path))] == ["un", "DEUX"]
