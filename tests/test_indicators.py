@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from support import raw_answers
 
 from passport import forms, indicators, keyroot
 from passport.faults import KeyWriteError
 from passport.keyroot import KeyPaths
 from passport.records import Passport, load_directory
 from passport.store import OsFiles, Store
+
+from support import raw_answers
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FORMS = forms.load()
@@ -500,8 +501,9 @@ def test_the_chart_is_in_the_word_file_and_the_html(seed_keys, tmp_path):
 
 @pytest.mark.slow
 def test_libreoffice_opens_the_word_report(seed_keys, tmp_path):
-    from support import need
     from test_libreoffice import to_text
+
+    from support import need
 
     need("pdfimages")
     out = tmp_path / "rapport"
