@@ -85,7 +85,7 @@ class OsFiles:
 
     def _write(self, path: Path, data: bytes) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-        fd = self._retry(lambda: os.open(path, flags, 0o600))
+        fd = self._open(path, flags)
         try:
             view = memoryview(data)
             while view:
@@ -93,6 +93,9 @@ class OsFiles:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    def _open(self, path: Path, flags: int) -> int:
+        return self._retry(lambda: os.open(path, flags, 0o600))
 
     def _retry(self, action: Callable[[], T]) -> T:
         # Windows antivirus and indexers hold files for a moment: retry briefly.
