@@ -134,7 +134,7 @@ def decode(raw: bytes) -> Summary:
         raise SummaryError("ce fichier n'est pas un résumé d'indicateurs du passeport")
     version = document.get("version")
     if not isinstance(version, int) or version > VERSION:
-        raise SummaryError("ce résumé vient d'une version plus récente du passeport : mets à jour build_key.py")
+        raise SummaryError("ce résumé vient d'une version plus récente du passeport : mettez à jour build_key.py")
     key, revision, sheets = document.get("key"), document.get("revision"), document.get("sheets")
     if not (isinstance(key, str) and _KEY_ID.fullmatch(key) and isinstance(revision, int)):
         raise SummaryError("l'identifiant de la clé du résumé est abîmé")

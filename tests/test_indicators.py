@@ -427,11 +427,11 @@ def test_a_damaged_summary_is_reported_and_the_others_still_count(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--depuis", "2015-13"], "« 2015-13 » n'est pas un mois : écris-le comme ceci : 2015-01"),
+        (["--depuis", "2015-13"], "« 2015-13 » n'est pas un mois : écrivez-le comme ceci : 2015-01"),
         (["--depuis", "2015-06", "--jusqu-a", "2015-01"], "--depuis 2015-06 est après --jusqu-a 2015-01"),
         (["--structure", "Boulangerie"], "structure inconnue : « Boulangerie »"),
         (["--inconnue"], "option inconnue : --inconnue"),
-        ([], "indique au moins une clé"),
+        ([], "indiquez au moins une clé"),
         (["nulle-part"], "introuvable : nulle-part"),
         (["vide"], "aucun résumé d'indicateurs trouvé"),
     ],
@@ -460,6 +460,19 @@ def test_help_is_in_french(tmp_path):
     assert "--jusqu-a AAAA-MM" in done.stdout and "usage" not in done.stdout
     top = subprocess.run([sys.executable, "build_key.py", "--aide"], cwd=REPOSITORY, capture_output=True, text=True)
     assert "collect" in top.stdout and top.returncode == 0
+
+
+def test_collect_plugs_into_a_command_line_of_subcommands(tmp_path):
+    import argparse
+
+    from passport.keys import collect as command
+
+    make_key(tmp_path / "cle", intake("2015-01-10", ("cad",)))
+    top = argparse.ArgumentParser(prog="build_key.py")
+    command.add_to(top.add_subparsers())
+    args = top.parse_args(["collect", str(tmp_path / "cle"), "--depuis", "2015-01", "--sortie", str(tmp_path / "out")])
+    assert args.run(args) == 0
+    assert [row["Mois"] for row in read_csv(tmp_path / "out")] == ["2015-01", "Total"]
 
 
 # The chart ----------------------------------------------------------------------------------

@@ -64,28 +64,46 @@ class _Parser(argparse.ArgumentParser):
 
 def _month(value: str) -> str:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
-        raise argparse.ArgumentTypeError(f"« {value} » n'est pas un mois : écris-le comme ceci : 2015-01")
+        raise argparse.ArgumentTypeError(f"« {value} » n'est pas un mois : écrivez-le comme ceci : 2015-01")
     return value.strip()
 
 
+def add_to(commands: argparse._SubParsersAction) -> None:
+    """Register ``collect`` on the subcommand parsers of ``build_key.py``."""
+    command = commands.add_parser(
+        "collect",
+        help="compter les orientations par mois à partir des clés (sans données personnelles)",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _arguments(command)
+    command.set_defaults(run=run)
+
+
 def parser() -> argparse.ArgumentParser:
-    commands = _Parser(
+    """The command's own parser, for ``main``."""
+    command = _Parser(
         prog="build_key.py collect",
         description=DESCRIPTION,
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         add_help=False,
     )
-    commands.add_argument("chemins", nargs="*", metavar="CLÉ_OU_DOSSIER", help="clés, dossiers de clés, résumés copiés")
-    commands.add_argument("--structure", action="append", default=[], metavar="STRUCTURE",
-                          help="ne compter que les fiches de cette structure (nom ou code ; répétable)")  # fmt: skip
-    commands.add_argument("--depuis", type=_month, default=None, metavar="AAAA-MM", help="premier mois compté")
-    commands.add_argument("--jusqu-a", dest="until", type=_month, default=None, metavar="AAAA-MM",
-                          help="dernier mois compté")  # fmt: skip
-    commands.add_argument("--sortie", type=Path, default=Path("."), metavar="DOSSIER",
-                          help="où écrire les trois fichiers (par défaut : le dossier courant)")  # fmt: skip
-    commands.add_argument("-h", "--aide", "--help", action="help", help="afficher cette aide")
-    return commands
+    _arguments(command)
+    command.add_argument("-h", "--aide", "--help", action="help", help="afficher cette aide")
+    return command
+
+
+def _arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("chemins", nargs="*", metavar="CLÉ_OU_DOSSIER", help="clés, dossiers de clés, résumés copiés")
+    command.add_argument("--structure", action="append", default=[], metavar="STRUCTURE",
+                         help="ne compter que les fiches de cette structure (nom ou code ; répétable)")  # fmt: skip
+    command.add_argument("--depuis", type=_month, default=None, metavar="AAAA-MM", help="premier mois compté")
+    command.add_argument("--jusqu-a", dest="until", type=_month, default=None, metavar="AAAA-MM",
+                         help="dernier mois compté")  # fmt: skip
+    command.add_argument("--sortie", type=Path, default=Path("."), metavar="DOSSIER",
+                         help="où écrire les trois fichiers (par défaut : le dossier courant)")  # fmt: skip
 
 
 @dataclass
@@ -98,7 +116,10 @@ class Found:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    return run(parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
     directory = load_directory()
     names = {s.id: s.name for s in directory}
     names.update({indicators.OTHER: OTHER_NAME, tally.NOT_GIVEN: NOT_GIVEN_NAME})
@@ -109,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.depuis and args.until and args.depuis > args.until:
         return _fail(f"--depuis {args.depuis} est après --jusqu-a {args.until}.")
     if not args.chemins:
-        return _fail("indique au moins une clé, un dossier de clés ou un résumé copié.")
+        return _fail("indiquez au moins une clé, un dossier de clés ou un résumé copié.")
     missing = [path for path in args.chemins if not Path(path).exists()]
     if missing:
         return _fail("introuvable : " + ", ".join(missing))
