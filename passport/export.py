@@ -18,10 +18,11 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.shared import Pt
 
-from passport import dates
+from passport import dates, wordtemplate
+from passport.display import shown, training_duty
 from passport.faults import as_key_error
 from passport.forms import Field, Form
-from passport.records import Entry, Passport
+from passport.records import Entry, Passport, other_answers
 from passport.text import clean, slug
 
 KINDS = {"suivi": "Fiche de suivi des démarches", "bilan": "Fiche bilan de l'accueil", "dossier": "Dossier"}
@@ -32,9 +33,15 @@ class ConsentMissing(Exception):
     """The intake sheet may only leave the key with the young person's consent."""
 
 
-def render(passport: Passport, kind: str, intake_id: int | None = None) -> bytes:
-    """Build the document of ``kind`` (suivi, bilan, dossier) and return its bytes."""
+def render(passport: Passport, kind: str, intake_id: int | None = None, template: bytes | None = None) -> bytes:
+    """Build the document of ``kind`` (suivi, bilan, dossier) and return its bytes.
+
+    ``template`` is a structure's own .docx layout for the intake sheet (``bilan``);
+    it raises ``wordtemplate.TemplateFailed`` when it cannot give the full document.
+    """
     intake = _intake_for_export(passport, kind, intake_id)
+    if template is not None and kind == "bilan" and intake is not None:
+        return _from_template(passport, intake, template)
     doc = Document()
     _set_properties(doc, passport, kind, intake)
     _header(doc, passport, intake)
@@ -73,6 +80,13 @@ def save_copy(exports_dir: Path, name: str, data: bytes) -> Path:
     except OSError as error:
         raise as_key_error(error) from None
     raise FileExistsError(name)
+
+
+def _from_template(passport: Passport, intake: Entry, template: bytes) -> bytes:
+    context = wordtemplate.context(
+        passport.forms, passport.profile(), intake, passport.steps(), passport.structure_name, date.today()
+    )
+    return wordtemplate.render(template, context, lambda doc: _set_properties(doc, passport, "bilan", intake))
 
 
 def _intake_for_export(passport: Passport, kind: str, intake_id: int | None) -> Entry | None:
@@ -122,10 +136,10 @@ def _intake(doc: Any, passport: Passport, intake: Entry) -> None:
     for section in form.sections:
         doc.add_heading(section.title, level=2)
         _pairs(doc, [(f.label, _show(passport, f, intake.get(f.key, ""))) for f in section.fields])
-    age = dates.age_on(intake.get("birth_date"), dates.parse(intake.get("date")) or date.today())
-    if age is not None and 16 <= age < 18:
-        doc.add_paragraph(f"{age} ans : obligation de formation jusqu'à 18 ans.")
-    _others(doc, form, intake.answers)
+    duty = training_duty(intake.get("birth_date"), intake.get("date"))
+    if duty:
+        doc.add_paragraph(duty)
+    _others(doc, passport, form, intake)
 
 
 def _steps(doc: Any, passport: Passport) -> None:
@@ -148,7 +162,7 @@ def _steps(doc: Any, passport: Passport) -> None:
             cell.text = _show(passport, spec, step.get(spec.key, ""))
     _shrink(table.rows)
     for step in steps:
-        _others(doc, form, step.answers, f"Démarche du {dates.french(step.get('date'))} : ")
+        _others(doc, passport, form, step, f"Démarche du {dates.french(step.get('date'))} : ")
 
 
 def _shrink(rows: Iterable[Any]) -> None:
@@ -168,12 +182,12 @@ def _pairs(doc: Any, pairs: list[tuple[str, str]]) -> None:
         cells[1].text = value or "—"
 
 
-def _others(doc: Any, form: Form, answers: dict[str, Any], prefix: str = "") -> None:
-    known = {f.key for f in form.fields()}
-    extra = [(key, value) for key, value in answers.items() if key not in known and value not in ("", [], None)]
+def _others(doc: Any, passport: Passport, form: Form, entry: Entry, prefix: str = "") -> None:
+    """Answers to fields the current form dropped, under the label they were given."""
+    extra = other_answers(entry, form)
     if extra:
         doc.add_heading(prefix + OTHER_ANSWERS, level=3)
-        _pairs(doc, [(key, _plain(value)) for key, value in extra])
+        _pairs(doc, [(clean(old.label), shown(old.type, old.value, passport.structure_name)) for old in extra])
 
 
 def _answered(passport: Passport, fields: Iterable[Field], answers: dict[str, Any]) -> list[tuple[str, str]]:
@@ -182,28 +196,4 @@ def _answered(passport: Passport, fields: Iterable[Field], answers: dict[str, An
 
 def _show(passport: Passport, spec: Field, value: Any) -> str:
     """The answer as a counsellor should read it."""
-    if spec.type == "date":
-        return dates.french(value)
-    if spec.type == "yesno":
-        return "Oui" if value else "Non"
-    if spec.type == "structure":
-        return passport.structure_name(value) if value else ""
-    if spec.type == "referrals":
-        return _referrals(passport, value)
-    return _plain(value)
-
-
-def _referrals(passport: Passport, value: Any) -> str:
-    if not isinstance(value, dict):
-        return ""
-    names = [
-        passport.structure_name(sid) + (" (principale)" if sid == value.get("main") else "")
-        for sid in value.get("structures", [])
-    ]
-    return ", ".join(names)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(clean(str(v)) for v in value)
-    return clean(str(value)) if value not in (None, "") else ""
+    return shown(spec.type, value, passport.structure_name)

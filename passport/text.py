@@ -24,3 +24,8 @@ def slug(value: str, fallback: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     words = re.findall(r"[A-Za-z0-9]+", ascii_text)
     return "-".join(words)[:40].strip("-").lower() or fallback
+
+
+def has_invalid(value: str) -> bool:
+    """Whether ``value`` holds a character a Word document cannot contain."""
+    return bool(_XML_INVALID.search(value))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from passport import forms, keyroot
+from passport import keyform, keyroot
 from passport.records import Passport, load_directory
 from passport.store import Store
 from passport.web import directory, documents, home, intake, security, steps, views
@@ -28,7 +28,9 @@ def create_app(key: keyroot.KeyPaths, port: int = 0) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
         KEY=key,
     )
-    app.extensions["passport"] = Passport(Store(key.data), forms.load(), load_directory())
+    key_forms = keyform.load(key.data)
+    app.config.update(FORM_PROBLEMS=key_forms.problems, WORD_TEMPLATE=key_forms.template)
+    app.extensions["passport"] = Passport(Store(key.data), key_forms.forms, load_directory())
     security.init_app(app)
     views.init_app(app)
     for blueprint in (home.bp, steps.bp, intake.bp, directory.bp, documents.bp):
