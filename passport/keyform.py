@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from passport import formfile, forms, wordtemplate
@@ -41,7 +41,7 @@ def load(data_dir: Path, default: FormSet | None = None) -> KeyForms:
     try:
         return KeyForms(formfile.read_structure(path, default), template_path)
     except FormFileError as error:
-        problems = tuple(Problem(f"Data/{p.file}", p.line, p.message) for p in error.problems)
+        problems = tuple(replace(p, file=f"Data/{p.file}") for p in error.problems)
         return KeyForms(default, template_path, problems)
 
 
