@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import html
 
-from test_structure_form_pages import docx_text, start
-from wordtemplates import OTHERS, template
-
 from passport.keyform import FORM_FILE
-from passport.keyroot import REPOSITORY, KeyPaths
+from passport.keyroot import KeyPaths
 
-V2 = (
-    (REPOSITORY / "docs" / "exemples" / "formulaire-mission-locale.toml")
-    .read_text(encoding="utf-8")
-    .replace("[intake]\nversion = 1", "[intake]\nversion = 2")
-    .replace("[step]\nversion = 1", "[step]\nversion = 2")
+from form_support import MISSION_LOCALE, OTHERS, docx_text, start, template
+
+V2 = MISSION_LOCALE.replace("[intake]\nversion = 1", "[intake]\nversion = 2").replace(
+    "[step]\nversion = 1", "[step]\nversion = 2"
 )
 V1_INTAKE = {
     "date": "2026-10-05",
@@ -72,8 +68,8 @@ def test_v1_answers_are_exported_under_other_information_with_their_label(key: K
     assert "Autres informations" in text
     for label, value in KEPT:
         assert f"{label}\n{value}" in text
-    assert "Démarche du 06/10/2026 : Autres informations" in text
-    assert "Avec qui (autre personne ou organisme)\nM. Dupont & fils" in text
+    # A step's old answers go in the Détails column of its row, under their label.
+    assert "Avec qui (autre personne ou organisme) : M. Dupont & fils" in text
     assert "Premier accueil à la Mission Locale du 05/10/2026" in text and "Ce que je fais" in text  # v2 wording
 
 

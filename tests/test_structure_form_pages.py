@@ -3,56 +3,12 @@ form never stops the passport."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from conftest import Client
-from docx import Document
-from flask.testing import FlaskClient
+from passport.keyform import FORM_FILE
+from passport.keyroot import KeyPaths
 
-from passport.keyform import FORM_FILE, TEMPLATE_FILE
-from passport.keyroot import REPOSITORY, KeyPaths
-from passport.web import create_app
-
-CIO = (REPOSITORY / "docs" / "exemples" / "formulaire-cio.toml").read_text(encoding="utf-8")
-
-
-def start(key: KeyPaths, form: str | None = None, template: bytes | None = None) -> FlaskClient:
-    """The app on a key prepared with the structure's files in ``Data/``."""
-    key.data.mkdir(parents=True, exist_ok=True)
-    if form is not None:
-        (key.data / FORM_FILE).write_text(form, encoding="utf-8")
-    if template is not None:
-        (key.data / TEMPLATE_FILE).write_bytes(template)
-    app = create_app(key, port=5000)
-    app.config["TESTING"] = True
-    app.test_client_class = Client
-    return app.test_client()
-
-
-def docx_text(path: Path) -> str:
-    doc = Document(io.BytesIO(path.read_bytes()))
-    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in doc.paragraphs] + cells)
-
-
-GOOD = {
-    "date": "2026-11-29",
-    "structure": "cio",
-    "counsellor": "Mme Martin & M. <Durand>",
-    "reason": "Changer de voie",
-    "with_family": "on",
-    "first_name": "Léa",
-    "last_class": "2de",
-    "left_school_on": "2026-09-01",
-    "favourite_subjects": "Dessin\nHistoire & géo",
-    "obstacles": ["Argent", "Santé"],
-    "solution": "Stage de découverte",
-    "why": "Elle aime le <dessin> & la mode",
-    "referrals": ["mission-locale", "cad"],
-    "referrals__main": "mission-locale",
-    "consent": "on",
-}
+from form_support import CIO, GOOD, MISSION_LOCALE, docx_text, start
 
 
 def test_each_field_type_renders(key: KeyPaths):
@@ -143,3 +99,11 @@ def test_a_file_that_is_not_text_gives_the_default_form(key: KeyPaths):
 
 def test_a_valid_form_shows_no_warning(key: KeyPaths):
     assert "contient des erreurs" not in start(key, CIO).get("/").get_data(as_text=True)
+
+
+def test_defaults_of_the_structure_form_are_preselected(key: KeyPaths):
+    page = start(key, MISSION_LOCALE).get("/bilans/nouveau").get_data(as_text=True)
+    assert 'name="driving_licence" value="Aucun" checked' in page
+    assert 'name="driving_licence" value="Permis B">' in page
+    step = start(key, MISSION_LOCALE).get("/demarches/nouvelle").get_data(as_text=True)
+    assert 'name="status" value="À faire" checked' in step

@@ -8,11 +8,9 @@ import pytest
 
 from passport import forms, keyform
 from passport.formfile import FormFileError, parse_structure, read_structure
-from passport.keyroot import REPOSITORY
 
-EXAMPLES = REPOSITORY / "docs" / "exemples"
-MISSION_LOCALE = (EXAMPLES / "formulaire-mission-locale.toml").read_text(encoding="utf-8")
-CIO = (EXAMPLES / "formulaire-cio.toml").read_text(encoding="utf-8")
+from form_support import CIO, EXAMPLES, MISSION_LOCALE
+
 DEFAULT = forms.load()
 TOWN, REFERRALS, STATUS = 'key = "town"', 'key = "referrals"', 'key = "status"'
 

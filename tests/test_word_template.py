@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docxtpl import DocxTemplate
-from support import need
-from test_structure_form_pages import CIO, GOOD, docx_text, start
-from wordtemplates import FIELD_ROWS, full_template, template
 
 from passport import forms, keyform, wordtemplate
 from passport.formfile import parse_structure
-from passport.keyroot import REPOSITORY, KeyPaths
+from passport.keyroot import KeyPaths
 from passport.records import Entry
+
+from form_support import CIO, EXAMPLES, FIELD_ROWS, GOOD, docx_text, full_template, start, template
+from support import need
 
 CIO_FORMS = parse_structure(CIO, "cio.toml", forms.load())
 FIELDS = sum(1 for _ in CIO_FORMS.intake.fields())
@@ -135,9 +135,8 @@ def test_a_template_for_a_broken_form_is_not_checked_against_it(tmp_path: Path):
 
 
 def test_the_shipped_example_template_passes_with_the_cio_form():
-    example = REPOSITORY / "docs" / "exemples"
-    assert keyform.check(example / "formulaire-cio.toml", example / "modele-bilan-cio.docx") == []
-    assert keyform.check(None, example / "modele-bilan-cio.docx") == []
+    assert keyform.check(EXAMPLES / "formulaire-cio.toml", EXAMPLES / "modele-bilan-cio.docx") == []
+    assert keyform.check(None, EXAMPLES / "modele-bilan-cio.docx") == []
 
 
 def test_a_template_that_fails_on_the_key_falls_back_to_the_built_in_layout(key: KeyPaths):

@@ -27,7 +27,7 @@ def index() -> str:
 @bp.get("/nouveau")
 def new() -> str:
     form = passport().forms.intake
-    raw = as_raw(form, passport().new_intake_answers())
+    raw = as_raw(form, {**form.defaults(), **passport().new_intake_answers()})
     return render_template("intake_form.html", form=form, raw=raw, errors={}, intake=None)
 
 

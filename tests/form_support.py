@@ -1,4 +1,5 @@
-"""Word templates for the tests, made with python-docx the way staff would type them in Word."""
+"""Helpers for the structure-form tests: a key carrying a structure's files, Word templates
+made with python-docx the way staff would type them in Word, documents read back."""
 
 from __future__ import annotations
 
@@ -6,9 +7,59 @@ import io
 import struct
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 
+from conftest import Client
 from docx import Document
 from docx.shared import Cm
+from flask.testing import FlaskClient
+
+from passport.keyform import FORM_FILE, TEMPLATE_FILE
+from passport.keyroot import REPOSITORY, KeyPaths
+from passport.web import create_app
+
+EXAMPLES = REPOSITORY / "docs" / "exemples"
+CIO = (EXAMPLES / "formulaire-cio.toml").read_text(encoding="utf-8")
+MISSION_LOCALE = (EXAMPLES / "formulaire-mission-locale.toml").read_text(encoding="utf-8")
+# A CIO intake sheet answered in every field type.
+GOOD = {
+    "date": "2026-11-29",
+    "structure": "cio",
+    "counsellor": "Mme Martin & M. <Durand>",
+    "reason": "Changer de voie",
+    "with_family": "on",
+    "first_name": "Léa",
+    "last_class": "2de",
+    "left_school_on": "2026-09-01",
+    "favourite_subjects": "Dessin\nHistoire & géo",
+    "obstacles": ["Argent", "Santé"],
+    "solution": "Stage de découverte",
+    "why": "Elle aime le <dessin> & la mode",
+    "referrals": ["mission-locale", "cad"],
+    "referrals__main": "mission-locale",
+    "consent": "on",
+}
+
+
+def start(key: KeyPaths, form: str | None = None, template: bytes | None = None) -> FlaskClient:
+    """The app on a key prepared with the structure's files in ``Data/``."""
+    key.data.mkdir(parents=True, exist_ok=True)
+    if form is not None:
+        (key.data / FORM_FILE).write_text(form, encoding="utf-8")
+    if template is not None:
+        (key.data / TEMPLATE_FILE).write_bytes(template)
+    app = create_app(key, port=5000)
+    app.config["TESTING"] = True
+    app.test_client_class = Client
+    return app.test_client()
+
+
+def docx_text(path: Path) -> str:
+    """Paragraphs, then table cells row by row, one per line."""
+    doc = Document(io.BytesIO(path.read_bytes()))
+    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
 
 # One row per form field, whatever the structure's form: the loops a staff template uses.
 FIELD_ROWS = (
