@@ -166,3 +166,31 @@ def test_libreoffice_opens_a_template_export(key: KeyPaths, tmp_path: Path):
     for expected in ("Mme Martin & M. <Durand>", "R&D </w:t></w:r></w:p> <script>", "A < B & C > D fin"):
         assert expected in text
     assert "Ce qu'on te propose" in text and "Ton collège ou ton lycée" in text
+
+
+def test_a_template_can_list_the_steps_and_name_fields_by_key(key: KeyPaths):
+    steps = (
+        ("Date", "Démarche"),
+        ("{%tr for d in demarches %}", ""),
+        ("{{ d.date }}", "{{ d.action }}"),
+        ("{%tr endfor %}", ""),
+    )
+    paragraphs = (
+        "{{ libelles.why }} : {{ bilan.why }}",
+        "{{ structure }} {{ bilan.referrals }}",
+        "{{ bilan.solution }}",
+    )
+    client = start(key, CIO, template(paragraphs, (steps,)))
+    client.post(
+        "/demarches/nouvelle", data={"date": "2026-11-02", "action": "Appeler le CAD & co", "status": "À faire"}
+    )
+    client.post("/demarches/nouvelle", data={"date": "2026-11-01", "action": "Écrire <CV>", "status": "Fait"})
+    client.post("/bilans/nouveau", data=GOOD)
+    assert client.post("/documents/bilan").status_code == 302
+    doc = Document(io.BytesIO(exported(key).read_bytes()))
+    assert [[c.text for c in row.cells] for row in doc.tables[0].rows] == [
+        ["Date", "Démarche"],
+        ["01/11/2026", "Écrire <CV>"],
+        ["02/11/2026", "Appeler le CAD & co"],
+    ]
+    assert "Pourquoi cette proposition : Elle aime le <dessin> & la mode" in [p.text for p in doc.paragraphs]
