@@ -220,6 +220,7 @@ class _SheetReader:
         self.line = reader.lines.table(name)
         self.field_index = 0
         self.keys: list[str] = []
+        self.key_lines: dict[str, list[int | None]] = {}
         self.fields: dict[str, Field] = {}
 
     def problem(self, line: int | None, message: str) -> None:
@@ -299,6 +300,7 @@ class _SheetReader:
             return None
         if isinstance(data.get("key"), str):
             self.keys.append(data["key"])
+            self.key_lines.setdefault(data["key"], []).append(self.reader.lines.prop(line, "key"))
         spec = _FieldReader(self, data, line).read()
         if spec is not None:
             self.fields.setdefault(spec.key, spec)
@@ -320,10 +322,8 @@ class _SheetReader:
             )
 
     def _field_line(self, key: str, occurrence: int) -> int | None:
-        pattern = re.compile(rf"""\s*key\s*=\s*["']{re.escape(key)}["']""")
-        start = self.line or 0
-        found = [n for n, line in enumerate(self.reader.lines.lines, 1) if n > start and pattern.match(line)]
-        return found[occurrence] if occurrence < len(found) else None
+        lines = self.key_lines.get(key, [])
+        return lines[occurrence] if occurrence < len(lines) else None
 
     def _core(self) -> None:
         """The common core: what exports and indicators rely on, the same in every structure."""

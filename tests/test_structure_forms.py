@@ -326,3 +326,15 @@ def test_key_form_loading_falls_back_to_the_default(tmp_path: Path):
     loaded = keyform.load(tmp_path)
     assert loaded.forms == DEFAULT
     assert str(loaded.problems[0]).startswith(f"Data/formulaire.toml, ligne {line_of(CIO, '[intake]')}, colonne")
+
+
+def test_a_key_both_sheets_use_is_located_in_its_own_sheet():
+    """``date`` is in [step] and in [intake]; a mistake in the step's one is told at the step's line."""
+    text = MISSION_LOCALE.replace(
+        'key = "date"\nlabel = "Date"\ntype = "date"', '"key" = "date"\nlabel = "Date"\ntype = "text"'
+    )
+    header = line_of(text, "[[step.sections.fields]]")
+    assert only(text).startswith(
+        f"formulaire.toml, ligne {header} : fiche de suivi [step], champ « date » : il fait partie du socle commun "
+        "et doit rester de type « date » (trouvé « text »)"
+    )
