@@ -30,7 +30,8 @@ def create_app(key: keyroot.KeyPaths, port: int = 0) -> Flask:
     )
     key_forms = keyform.load(key.data)
     app.config.update(FORM_PROBLEMS=key_forms.problems, WORD_TEMPLATE=key_forms.template)
-    app.extensions["passport"] = Passport(Store(key.data), key_forms.forms, load_directory())
+    app.extensions["passport"] = passport = Passport(Store(key.data), key_forms.forms, load_directory())
+    passport.refresh_indicators()  # a summary missed by a full or pulled key is written now
     security.init_app(app)
     views.init_app(app)
     for blueprint in (home.bp, steps.bp, intake.bp, directory.bp, documents.bp):
