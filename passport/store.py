@@ -27,12 +27,12 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
@@ -50,6 +50,7 @@ HEADER_MAX = 4096
 ASIDE_MARK = ".abime-"
 TORN_HEADER = re.compile(rb'\{"format": "passport", "schema": (?P<schema>\d+), "generation": (?P<generation>\d+)[,}]')
 Tables = dict[str, dict[str, Any]]
+T = TypeVar("T")
 
 
 class FileTooBig(ValueError):
@@ -67,6 +68,9 @@ class FileLayer(Protocol):
 
     def move_aside(self, path: Path, target: Path) -> None:
         """Keep a damaged file under ``target`` (never replaced); a crash leaves one name or both."""
+
+    def replace_durably(self, path: Path, data: bytes) -> None:
+        """Replace the file through a temporary sibling: a crash leaves the old bytes or the new."""
 
 
 class OsFiles:
@@ -126,6 +130,13 @@ class OsFiles:
         self.remove(path)
         self.sync_dir(path.parent)
 
+    def replace_durably(self, path: Path, data: bytes) -> None:
+        # The rename's directory sync also makes the temporary file's name durable.
+        temporary = path.with_name(path.name + ".tmp")
+        self.write_durably(temporary, data)
+        self.replace(temporary, path)
+        self.sync_dir(path.parent)
+
     # The primitives -------------------------------------------------------------
 
     def open_rw(self, path: Path) -> tuple[int, bool]:
@@ -166,6 +177,10 @@ class OsFiles:
             raise FileExistsError(target.name)
         os.rename(path, target)
 
+    def replace(self, path: Path, target: Path) -> None:
+        """Rename over ``target``."""
+        self._retry(lambda: os.replace(path, target))
+
     def blocks(self, path: Path) -> Iterator[bytes]:
         with path.open("rb") as handle:
             while block := handle.read(self.chunk):
@@ -187,10 +202,13 @@ class OsFiles:
             os.close(fd)
 
     def _open(self, path: Path, flags: int) -> int:
+        return self._retry(lambda: os.open(path, flags | getattr(os, "O_BINARY", 0), 0o600))
+
+    def _retry(self, action: Callable[[], T]) -> T:
         # Windows antivirus and indexers hold files for a moment: retry briefly.
         for attempt in range(self.retries):
             try:
-                return os.open(path, flags | getattr(os, "O_BINARY", 0), 0o600)
+                return action()
             except PermissionError:
                 if sys.platform != "win32" or attempt == self.retries - 1:
                     raise
@@ -389,6 +407,10 @@ class SlotStorage(Storage):
         self._tables: Tables = migrations.migrate(newest.tables, newest.schema) if newest else {}
         self._encoder = _Encoder(self._tables)
 
+    @property
+    def generation(self) -> int:
+        return self._generation
+
     def read(self) -> Tables:
         return self._tables
 
@@ -472,15 +494,42 @@ class Store:
 
     def __init__(self, data_dir: Path, files: FileLayer | None = None) -> None:
         self._lock = threading.RLock()
+        self._dir = data_dir
+        self._files = files or OsFiles()
         self._key_lock = KeyLock(data_dir) if files is None else None
         if self._key_lock is not None:
             with suppress(OSError):  # a write-protected or absent key: the first save takes the lock
                 self._key_lock.claim()
         try:
-            self._db = TinyDB(data_dir, files or OsFiles(), self._key_lock, storage=SlotStorage)
+            self._db = TinyDB(data_dir, self._files, self._key_lock, storage=SlotStorage)
         except BaseException:
             self.close()
             raise
+
+    @property
+    def generation(self) -> int:
+        """How many saves the data has seen: tells which of two copies of a plain file is newer."""
+        with self._lock:
+            return self._db.storage.generation
+
+    def read_plain(self, name: str) -> bytes | None:
+        """The bytes of a plain file next to the data, or None when there is none."""
+        try:
+            return self._files.read(self._dir / name, MAX_SLOT_BYTES)
+        except (OSError, FileTooBig):
+            return None
+
+    def write_plain(self, name: str, data: bytes) -> None:
+        """Replace a plain file next to the data: something that holds nothing personal.
+
+        Such a file (the indicators summary) stays readable without the young person's
+        secret once the data is encrypted. It is written under a temporary name, then put
+        in place, so a key pulled out mid-write leaves the old file or the new one.
+        """
+        try:
+            self._files.replace_durably(self._dir / name, data)
+        except OSError as error:
+            raise as_key_error(error, self._dir, len(data)) from None
 
     @property
     def moved_aside(self) -> list[str]:

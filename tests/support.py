@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask, url_for
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -181,3 +182,16 @@ def fill_up(folder: Path) -> Path:
                 while True:
                     handle.write(bytes(chunk))
     return filler
+
+
+def page_urls(app: Flask, values: dict[str, object]) -> list[str]:
+    """The address of every page (GET route) of ``app``, its variable parts taken from ``values``.
+
+    A route whose part ``values`` lacks raises ``KeyError``: a new page cannot be forgotten.
+    """
+    with app.test_request_context():
+        return sorted(
+            url_for(rule.endpoint, **{part: values[part] for part in rule.arguments})
+            for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods
+        )

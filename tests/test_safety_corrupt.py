@@ -190,7 +190,7 @@ def test_junk_bigger_than_any_passport_is_not_read_into_memory(disk, junk_size):
 
 
 def app_client(root: Path):
-    app = create_app(KeyPaths(root))
+    app = create_app(KeyPaths(root), port=5000)
     app.config["TESTING"] = True
     app.test_client_class = Client
     return app.test_client()

@@ -13,6 +13,8 @@ from passport.keyroot import KeyPaths
 from passport.store import SLOT_NAMES, NewerSchemaError, Store, encode
 from passport.web import create_app
 
+from conftest import Client
+
 FIXTURES = Path(__file__).parent / "fixtures"
 VERSIONS = range(1, migrations.CURRENT_SCHEMA + 1)
 
@@ -37,8 +39,9 @@ def test_every_version_has_its_fixture_and_every_older_one_its_migration():
 @pytest.mark.parametrize("version", VERSIONS)
 def test_a_key_written_by_each_version_opens_with_all_its_sheets(tmp_path, version):
     key = key_from_fixture(tmp_path, version)
-    app = create_app(key)
+    app = create_app(key, port=5000)
     app.config["TESTING"] = True
+    app.test_client_class = Client
     client = app.test_client()
     assert "Bonjour Léa !" in client.get("/").get_data(as_text=True)
     steps = client.get("/demarches/").get_data(as_text=True)
