@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=1000)
     parser.add_argument("--dir", type=Path, help="where the key's Data folder goes (default: a temp folder)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(dir=args.dir, prefix="passport-kills-") as folder:
+    with tempfile.TemporaryDirectory(dir=args.dir, prefix="passport-kills-", ignore_cleanup_errors=True) as folder:
         killer = Killer(Path(folder), seed=2026)
         start = time.perf_counter()
         for _ in range(args.kills):

@@ -182,6 +182,17 @@ class CrashDisk(OsFiles):
         self.pending.append(Pending("create", inode, name=target.name))
         self.pending.append(Pending("remove", inode, name=path.name))
 
+    def replace(self, path: Path, target: Path) -> None:
+        """Rename over ``target``: on FAT a delete, a create and a delete that may land apart."""
+        self._tick()
+        inode = self.inodes.pop(path.name)
+        if target.name in self.cache:
+            self.pending.append(Pending("remove", self.inodes[target.name], name=target.name))
+        self.cache[target.name] = self.cache.pop(path.name)
+        self.inodes[target.name] = inode
+        self.pending.append(Pending("create", inode, name=target.name))
+        self.pending.append(Pending("remove", inode, name=path.name))
+
     def remove(self, path: Path) -> None:
         self._tick()
         if self.cache.pop(path.name, None) is not None:
