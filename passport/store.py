@@ -3,10 +3,10 @@
 TinyDB's own ``JSONStorage`` rewrites its file in place and loses data when a key
 is pulled out mid-write, so the passport keeps two *slot* files and writes the
 new state over the older one. Each slot starts with a header line giving its
-generation, the schema version and the SHA-256 of the payload. On open, the
-newest slot whose checksum holds wins; a torn write only ever damages the slot
-that did not hold the last confirmed state. The scheme never renames a file:
-FAT does not promise that a rename is atomic.
+generation, the schema version and a SHA-256 over those and the payload. On
+open, the newest slot whose checksum holds wins; a torn write only ever damages
+the slot that did not hold the last confirmed state. A save never renames a
+file: FAT does not promise that a rename is atomic.
 
 When no slot can be read, the damaged files are copied aside under a dated name
 (never written over) and the person is told. A file written by a newer passport

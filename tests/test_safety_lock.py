@@ -143,3 +143,17 @@ def test_a_key_changed_elsewhere_while_it_was_out_is_not_written_over(tmp_path):
         store.close()
         with Store(key.mount) as reopened:
             assert actions(reopened) == ["avant", "fait ailleurs"]
+
+
+def test_files_removed_while_the_passport_is_open_are_written_again_whole(tmp_path):
+    store = Store(tmp_path)
+    add(store, "un")
+    add(store, "deux")
+    for name in (*SLOT_NAMES, LOCK_NAME):
+        (tmp_path / name).unlink()
+    add(store, "trois")
+    assert other_passport(tmp_path, "intrus").wait(timeout=30) == 3, "the lock was taken again"
+    store.close()
+    with Store(tmp_path) as reopened:
+        assert actions(reopened) == ["un", "deux", "trois"]
+        assert not reopened.unreadable
