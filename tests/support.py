@@ -146,6 +146,7 @@ class FatKey:
 @contextmanager
 def tmpfs(folder: Path, size_kb: int, name: str = "tmpfs") -> Iterator[Path]:
     """A size-limited tmpfs: a key that really fills up (ENOSPC)."""
+    need("mount", "umount")
     need_root()
     mount = folder / name
     mount.mkdir()
@@ -160,6 +161,7 @@ def tmpfs(folder: Path, size_kb: int, name: str = "tmpfs") -> Iterator[Path]:
 def write_protect_switch(folder: Path) -> Iterator[Callable[[bool], None]]:
     """Make ``folder`` a bind mount of itself whose write protection can be switched on and off,
     like the little switch on the side of some keys (EROFS while it is on)."""
+    need("mount", "umount")
     need_root()
     subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
 
