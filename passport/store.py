@@ -13,6 +13,11 @@ When no slot can be read, the damaged files are copied aside under a dated name
 is refused whole. ``Data/passport.lock`` keeps a second passport program off the
 key (``passport.keylock``).
 
+A protected key's slots carry a ``protection`` part in their header and an
+encrypted payload (``passport.vault``): the checksum still tells a torn slot
+without the key, and the store stays *locked* until the phrase or the recovery
+code opens the newest slot.
+
 All file operations go through a ``FileLayer`` so tests can put a layer that
 fails or "crashes" at any chosen point underneath.
 """
@@ -37,7 +42,7 @@ from typing import Any, Protocol, TypeVar
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from passport import migrations
+from passport import migrations, vault
 from passport.faults import ELSEWHERE, KeyWriteError, as_key_error
 from passport.keylock import KeyInUseError, KeyLock
 
@@ -71,6 +76,15 @@ class FileLayer(Protocol):
 
     def replace_durably(self, path: Path, data: bytes) -> None:
         """Replace the file through a temporary sibling: a crash leaves the old bytes or the new."""
+
+    def names(self, folder: Path) -> list[str]:
+        """The names of the files in ``folder`` (none when it is gone)."""
+
+    def wipe(self, path: Path) -> None:
+        """Write zeros over a file, then remove it: a deleted file's clusters keep its bytes."""
+
+    def remove(self, path: Path) -> None:
+        """Remove a file if it exists."""
 
 
 class OsFiles:
@@ -135,6 +149,24 @@ class OsFiles:
         temporary = path.with_name(path.name + ".tmp")
         self.write_durably(temporary, data)
         self.replace(temporary, path)
+        self.sync_dir(path.parent)
+
+    def names(self, folder: Path) -> list[str]:
+        try:
+            return sorted(os.listdir(folder))
+        except FileNotFoundError:
+            return []
+
+    def wipe(self, path: Path) -> None:
+        fd, _ = self.open_rw(path)
+        try:
+            length = self.size(fd)
+            for offset in range(0, length, self.chunk):
+                self.write_at(fd, offset, bytes(min(self.chunk, length - offset)))
+            self.sync(fd)
+        finally:
+            self.close(fd)
+        self.remove(path)
         self.sync_dir(path.parent)
 
     # The primitives -------------------------------------------------------------
@@ -216,6 +248,10 @@ class OsFiles:
         raise AssertionError("unreachable")
 
 
+class Locked(Exception):
+    """The data is encrypted and the phrase has not been given yet."""
+
+
 class NewerSchemaError(Exception):
     """The key was written by a newer passport; opening it here could lose data."""
 
@@ -235,10 +271,15 @@ class Slot:
     present: bool = False
     empty: bool = False
     sha256: str = ""
+    protection: dict[str, Any] | None = None
+    sealed: bytes | None = None  # the encrypted payload of a protected slot
 
     @property
     def valid(self) -> bool:
-        return self.tables is not None
+        return self.tables is not None or self.sealed is not None
+
+    def header(self) -> dict[str, Any]:
+        return {"format": FORMAT, "schema": self.schema, "generation": self.generation, "protection": self.protection}
 
     @property
     def version(self) -> tuple[int, str]:
@@ -246,34 +287,45 @@ class Slot:
         return self.generation, self.sha256
 
 
-def encode(tables: Tables, generation: int) -> bytes:
-    """Serialise a state into slot bytes: header line, newline, payload."""
-    return frame(_dumps(tables), generation)
+def encode(tables: Tables, generation: int, protection: dict[str, Any] | None = None) -> bytes:
+    """Serialise a plain state into slot bytes: header line, newline, payload."""
+    return frame(_dumps(tables), generation, protection)
 
 
-def frame(payload: bytes, generation: int) -> bytes:
+def frame(payload: bytes, generation: int, protection: dict[str, Any] | None = None) -> bytes:
     """Put the header line (generation, schema, length, SHA-256) in front of a payload."""
-    return _frame(payload, generation, digest(migrations.CURRENT_SCHEMA, generation, payload))
+    schema = migrations.CURRENT_SCHEMA
+    return _frame(payload, generation, digest(schema, generation, payload, protection), protection)
 
 
-def digest(schema: int, generation: int, payload: bytes) -> str:
+def digest(schema: int, generation: int, payload: bytes, protection: dict[str, Any] | None = None) -> str:
     """The SHA-256 a slot's header carries: of the payload *and* the header's numbers.
 
     A checksum of the payload alone let a torn header pass: new bytes up to
     ``"generation": 3``, then the old header's rest and the old payload, made a
     valid slot that dressed an old state as the newest (found by the crash tests).
+    A protected slot's wrapped keys are covered too.
     """
-    return hashlib.sha256(b"%s %d %d\n%s" % (FORMAT.encode(), schema, generation, payload)).hexdigest()
+    head = b"%s %d %d" % (FORMAT.encode(), schema, generation)
+    if protection is not None:
+        head += b" " + _canonical(protection)
+    return hashlib.sha256(head + b"\n" + payload).hexdigest()
 
 
-def _frame(payload: bytes, generation: int, sha256: str) -> bytes:
-    header = {
+def _canonical(value: object) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _frame(payload: bytes, generation: int, sha256: str, protection: dict[str, Any] | None = None) -> bytes:
+    header: dict[str, Any] = {
         "format": FORMAT,
         "schema": migrations.CURRENT_SCHEMA,
         "generation": generation,
         "length": len(payload),
         "sha256": sha256,
     }
+    if protection is not None:
+        header["protection"] = protection
     return json.dumps(header).encode() + b"\n" + payload
 
 
@@ -339,16 +391,21 @@ def decode(path: Path, raw: bytes | None) -> Slot:
         return _torn_header(path, raw)
     read = Slot(path, generation, schema, present=True)
     payload = raw[end + 1 :]
-    sha256 = digest(schema, generation, payload)
+    protection = header.get("protection")
+    if protection is not None and not isinstance(protection, dict):
+        return read
+    sha256 = digest(schema, generation, payload, protection)
     if header.get("format") != FORMAT or header.get("length") != len(payload) or header.get("sha256") != sha256:
         return read
+    if vault.is_sealed(protection):
+        return Slot(path, generation, schema, present=True, sha256=sha256, protection=protection, sealed=payload)
     try:
         tables = json.loads(payload)
     except ValueError:
         return read
     if not _well_formed(tables):
         return read
-    return Slot(path, generation, schema, tables, present=True, sha256=sha256)
+    return Slot(path, generation, schema, tables, present=True, sha256=sha256, protection=protection)
 
 
 def _torn_header(path: Path, raw: bytes) -> Slot:
@@ -383,59 +440,128 @@ def _first_save_cut_short(found: list[Slot], slots: list[Slot]) -> bool:
     return len(found) == 1 < len(slots) and (found[0].empty or found[0].generation == 1)
 
 
-class SlotStorage(Storage):
-    """A TinyDB storage over two checksummed slot files, kept in memory between saves."""
+class Found:
+    """What the slot files held when the key was opened, before any key is needed.
 
-    def __init__(self, data_dir: Path, files: FileLayer, lock: KeyLock | None = None) -> None:
-        self._files = files
-        self._dir = data_dir
-        self._lock = lock
-        self.moved_aside: list[str] = []
+    Checksums tell a torn or damaged slot without the data key, so which slot is
+    newest, and which files must be set aside, is known while the key is locked.
+    """
+
+    def __init__(self, data_dir: Path, files: FileLayer) -> None:
         slots = [read_slot(files, data_dir / name) for name in SLOT_NAMES]
         newer = max((slot.schema for slot in slots), default=0)
         if newer > migrations.CURRENT_SCHEMA:
             raise NewerSchemaError(newer)
-        valid = [slot for slot in slots if slot.valid]
-        newest = max(valid, key=lambda slot: slot.generation, default=None)
+        self.slots = slots
+        self.valid = sorted((slot for slot in slots if slot.valid), key=lambda slot: slot.generation, reverse=True)
+        self.newest = self.valid[0] if self.valid else None
         found = [slot for slot in slots if slot.present]
-        self.unreadable = newest is None and bool(found) and not _first_save_cut_short(found, slots)
-        self._aside = [slot.path for slot in found] if self.unreadable else []
+        self.unreadable = self.newest is None and bool(found) and not _first_save_cut_short(found, slots)
+        self.aside = [slot.path for slot in found] if self.unreadable else []
+
+    @property
+    def protection(self) -> dict[str, Any] | None:
+        return self.newest.protection if self.newest else None
+
+    def open(self, keys: vault.Keys | None) -> tuple[Slot | None, Tables]:
+        """The newest state that opens; a sealed slot needs ``keys`` (``Locked`` without them).
+
+        A sealed slot that passes its checksum but not its authentication was written
+        under another data key or tampered with: the older slot is tried instead.
+        """
+        for slot in self.valid:
+            if slot.sealed is None:
+                return slot, migrations.migrate(slot.tables or {}, slot.schema)
+            if keys is None:
+                raise Locked
+            try:
+                tables = json.loads(keys.open(slot.sealed, vault.associated_data(slot.header())))
+            except (vault.Damaged, ValueError):
+                continue
+            if _well_formed(tables):
+                return slot, migrations.migrate(tables, slot.schema)
+        return None, {}
+
+
+class SlotStorage(Storage):
+    """A TinyDB storage over two checksummed slot files, kept in memory between saves.
+
+    With ``keys``, every save is encrypted under the data key they hold.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        files: FileLayer,
+        lock: KeyLock | None = None,
+        keys: vault.Keys | None = None,
+        found: Found | None = None,
+    ) -> None:
+        self._files = files
+        self._dir = data_dir
+        self._lock = lock
+        self.moved_aside: list[str] = []
+        found = found or Found(data_dir, files)
+        self.unreadable = found.unreadable
+        self._aside = list(found.aside)
         self._set_aside()
+        newest, self._tables = found.open(keys)
+        self._keys = keys
+        # A plain key prepared for protection keeps saying so until its phrase is chosen.
+        self._protection = keys.protection if keys else found.protection
         self._generation = newest.generation if newest else 0
         self._current = newest.path if newest else data_dir / SLOT_NAMES[1]
         self._known = {newest.version if newest else (0, "")}
-        self._tables: Tables = migrations.migrate(newest.tables, newest.schema) if newest else {}
         self._encoder = _Encoder(self._tables)
+        self.stale = [slot for slot in found.valid if slot is not newest and slot.protection != self._protection]
 
     @property
     def generation(self) -> int:
         return self._generation
+
+    @property
+    def protection(self) -> dict[str, Any] | None:
+        return self._protection
+
+    @property
+    def keys(self) -> vault.Keys | None:
+        return self._keys
+
+    def rekey(self, keys: vault.Keys | None) -> None:
+        """Encrypt the next saves under ``keys`` (the caller saves, in both slots)."""
+        self._keys = keys
+        self._protection = keys.protection if keys else None
 
     def read(self) -> Tables:
         return self._tables
 
     def write(self, data: Tables) -> None:
         target = self._dir / (SLOT_NAMES[0] if self._current.name == SLOT_NAMES[1] else SLOT_NAMES[1])
+        generation = self._generation + 1
         payload = self._encoder.encode(data)
-        sha256 = digest(migrations.CURRENT_SCHEMA, self._generation + 1, payload)
-        blob = _frame(payload, self._generation + 1, sha256)
+        if self._keys is not None:
+            header = {"format": FORMAT, "schema": migrations.CURRENT_SCHEMA, "generation": generation}
+            payload = self._keys.seal(payload, vault.associated_data({**header, "protection": self._protection}))
+        sha256 = digest(migrations.CURRENT_SCHEMA, generation, payload, self._protection)
+        blob = _frame(payload, generation, sha256, self._protection)
         try:
             if len(blob) > MAX_SLOT_BYTES:
                 raise OSError(errno.EFBIG, "passport larger than a slot may be")
             self._check_ownership()
             self._set_aside(strict=True)
             # If the write fails after its bytes reached the key, that state is ours too.
-            self._known.add((self._generation + 1, sha256))
+            self._known.add((generation, sha256))
             self._files.write_durably(target, blob)
         except OSError as error:
             # TinyDB already changed the in-memory state: put the confirmed one back.
             self._tables = self._encoder.committed()
             raise as_key_error(error, self._dir, len(blob)) from None
         self._encoder.commit()
-        self._generation += 1
+        self._generation = generation
         self._current = target
-        self._known = {(self._generation, sha256)}
+        self._known = {(generation, sha256)}
         self._tables = data
+        self.stale = []
 
     def _set_aside(self, strict: bool = False) -> None:
         """Copy unreadable files aside under a dated name before anything may write over them.
@@ -484,12 +610,22 @@ class SlotStorage(Storage):
             raise KeyWriteError(ELSEWHERE)
 
 
+# What the protection of the data is, as the pages need to know it.
+UNPROTECTED = "none"
+PENDING = "pending"  # prepared for protection: the phrase is chosen at the first start
+LOCKED = "locked"
+OPEN = "open"
+
+
 class Store:
     """The passport's database: one instance per key, one lock around every call.
 
     A store opened on the real file system holds ``Data/passport.lock`` until it is
     closed (or collected): another program opening the key gets ``KeyInUseError``.
     A test file layer keeps no files on disk and takes no lock.
+
+    A protected key opens *locked*: ``session`` raises ``Locked`` until ``unlock``
+    (or ``recover``) is given the phrase (or the recovery code).
     """
 
     def __init__(self, data_dir: Path, files: FileLayer | None = None) -> None:
@@ -497,20 +633,121 @@ class Store:
         self._dir = data_dir
         self._files = files or OsFiles()
         self._key_lock = KeyLock(data_dir) if files is None else None
+        self._db: TinyDB | None = None
+        self._moved_aside: list[str] = []
         if self._key_lock is not None:
             with suppress(OSError):  # a write-protected or absent key: the first save takes the lock
                 self._key_lock.claim()
         try:
-            self._db = TinyDB(data_dir, self._files, self._key_lock, storage=SlotStorage)
+            self._found = Found(data_dir, self._files)
+            if not vault.is_sealed(self._found.protection):
+                self._open(self._found, None)
         except BaseException:
             self.close()
             raise
+
+    def _open(self, found: Found, keys: vault.Keys | None) -> None:
+        self._db = TinyDB(self._dir, self._files, self._key_lock, keys, found, storage=SlotStorage)
+        self._found = found
+
+    @property
+    def _storage(self) -> SlotStorage:
+        if self._db is None:
+            raise Locked
+        return self._db.storage
+
+    # Protection ------------------------------------------------------------------
+
+    @property
+    def protection(self) -> str:
+        """UNPROTECTED, PENDING (phrase to choose), LOCKED or OPEN."""
+        with self._lock:
+            if self._db is None:
+                return LOCKED
+            current = self._storage.protection
+            if current is None:
+                return UNPROTECTED
+            return OPEN if vault.is_sealed(current) else PENDING
+
+    def unlock(self, phrase: str) -> None:
+        """Open a locked key with its phrase; ``vault.WrongSecret`` when it is not the one."""
+        with self._lock:
+            if self._db is not None:
+                return
+            found = Found(self._dir, self._files)  # saves may have happened since the last look
+            keys = vault.Keys.unlock(found.protection or {}, phrase)
+            self._open(found, keys)
+            self._bring_both_slots_in_step()
+
+    def recover(self, code: str, phrase: str) -> None:
+        """The phrase is forgotten: the recovery code opens the key, and ``phrase`` replaces the old one."""
+        with self._lock:
+            found = Found(self._dir, self._files) if self._db is None else self._found
+            protection = found.protection if self._db is None else self._storage.protection
+            keys = vault.Keys.recover(protection or {}, code)
+            if self._db is None:
+                self._open(found, keys)
+            self.set_phrase(phrase)
+
+    def change_phrase(self, old: str, new: str) -> None:
+        """Replace the phrase, once the current one is given again (``vault.WrongSecret`` if not)."""
+        with self._lock:
+            vault.Keys.unlock(self._storage.protection or {}, old)
+            self.set_phrase(new)
+
+    def set_phrase(
+        self, phrase: str, recovery: dict[str, Any] | None = None, kdf: vault.PhraseKdf | None = None
+    ) -> None:
+        """Encrypt the data under a new data key, wrapped under ``phrase``, and write it in both slots.
+
+        The new data key is sealed for the same recovery code as before (or for
+        ``recovery`` on a key that had none). Writing both slots leaves nothing on
+        the key that the old phrase, or no phrase at all, could still open.
+        """
+        with self._lock:
+            storage = self._storage
+            if recovery is None:
+                current = storage.protection
+                if current is None:
+                    raise ValueError("an unprotected key needs a recovery code to be protected")
+                recovery = storage.keys.recovery() if storage.keys else current["recovery"]
+            previous = storage.keys
+            storage.rekey(vault.Keys.create(phrase, recovery, kdf))
+            try:
+                storage.write(storage.read())
+            except OSError:
+                storage.rekey(previous)
+                raise
+            # The new phrase is in force; a failure here leaves the other slot for the next save.
+            with suppress(OSError):
+                storage.write(storage.read())
+
+    def lock(self) -> None:
+        """Forget the data and its key; only a protected key can be locked."""
+        with self._lock:
+            if self._db is not None and vault.is_sealed(self._storage.protection):
+                self._moved_aside += self._storage.moved_aside
+                self._db = None
+
+    def _bring_both_slots_in_step(self) -> None:
+        """After opening: a slot still under an older phrase (or none) is written over now.
+
+        A phrase change or a first phrase cut short by a pulled key leaves the older
+        slot as it was; the older phrase must not keep opening it.
+        """
+        if self._storage.stale:
+            with suppress(OSError):
+                self._storage.write(self._storage.read())
+
+    # Data ------------------------------------------------------------------------
 
     @property
     def generation(self) -> int:
         """How many saves the data has seen: tells which of two copies of a plain file is newer."""
         with self._lock:
-            return self._db.storage.generation
+            if self._db is None:
+                return self._found.newest.generation if self._found.newest else 0
+            return self._storage.generation
 
     def read_plain(self, name: str) -> bytes | None:
         """The bytes of a plain file next to the data, or None when there is none."""
@@ -531,20 +768,50 @@ class Store:
         except OSError as error:
             raise as_key_error(error, self._dir, len(data)) from None
 
+    def remove_plain(self, name: str) -> None:
+        """Remove a plain file next to the data (and a temporary copy a cut write left)."""
+        for path in (self._dir / name, self._dir / (name + ".tmp")):
+            try:
+                self._files.remove(path)
+            except OSError as error:
+                raise as_key_error(error, self._dir) from None
+
+    def erase(self) -> None:
+        """Erase every sheet: both slots are written over with an empty state, damaged copies wiped.
+
+        The protection stays as it is (same phrase); what was on the key cannot be
+        read back from the slots, since they are written over in place.
+        """
+        with self._lock:
+            storage = self._storage
+            storage.write({})
+            storage.write({})
+            for name in self._files.names(self._dir):
+                if name.startswith(tuple(SLOT_NAMES)) and ASIDE_MARK in name:
+                    try:
+                        self._files.wipe(self._dir / name)
+                    except OSError as error:
+                        raise as_key_error(error, self._dir) from None
+            self._moved_aside.clear()
+            storage.moved_aside.clear()
+
     @property
     def moved_aside(self) -> list[str]:
         """Names of damaged files set aside when the key was opened."""
-        return list(self._db.storage.moved_aside)
+        with self._lock:
+            return self._moved_aside + (self._db.storage.moved_aside if self._db is not None else [])
 
     @property
     def unreadable(self) -> bool:
         """True when the key held passport files but none could be read: the person must be told."""
-        return self._db.storage.unreadable
+        return self._found.unreadable
 
     @contextmanager
     def session(self) -> Iterator[TinyDB]:
-        """Hold the lock while the caller reads or writes the database."""
+        """Hold the lock while the caller reads or writes the database (``Locked`` while locked)."""
         with self._lock:
+            if self._db is None:
+                raise Locked
             yield self._db
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from passport import migrations
 from passport import store as store_module
 from passport.keyroot import KeyPaths
 from passport.store import SLOT_NAMES, Store, digest, encode
@@ -220,7 +221,11 @@ def test_no_alarm_when_the_other_slot_had_everything(tmp_path):
 def test_a_key_from_a_newer_passport_gets_a_page_asking_for_the_update_and_stays_untouched(tmp_path):
     data = tmp_path / "KEY" / "Data"
     data.mkdir(parents=True)
-    write_slots(data, framed(b'{"nouveau": {}}', generation=8, schema=2), encode(OLDER, generation=7))
+    write_slots(
+        data,
+        framed(b'{"nouveau": {}}', generation=8, schema=migrations.CURRENT_SCHEMA + 1),
+        encode(OLDER, generation=7),
+    )
     before = {name: (data / name).read_bytes() for name in SLOT_NAMES}
     client = app_client(tmp_path / "KEY")
     for response in (client.get("/"), client.get("/demarches/"), client.post("/demarches/nouvelle", data={})):

@@ -4,7 +4,8 @@ For each save that grows, shrinks or rewrites the data, and for each operation o
 that save, the power goes off there; every write not yet synced is kept, lost or
 torn at random (200 seeds), on an ext4-like and on a FAT-like medium. Reopening
 must give exactly the state before the save or the state after it, and the
-state after it whenever the save had returned.
+state after it whenever the save had returned. Each test runs on a plain key and
+on a protected one (encrypted slots, opened with the phrase).
 """
 
 from __future__ import annotations
@@ -21,13 +22,27 @@ from tinydb import TinyDB
 from tinydb.storages import MemoryStorage
 
 from passport import store as store_module
-from passport.store import SLOT_NAMES, SlotStorage, Store
+from passport import vault
+from passport.store import LOCKED, SLOT_NAMES, Store
 
 from crashdisk import MODELS, CrashDisk, Medium, PowerCut
 
 SEEDS = 200
 DATA = Path("/fake-key/Data")  # the fake disk ignores folders
 Change = Callable[[TinyDB], object]
+PROTECTIONS = ("plain", "sealed")
+PHRASE = "lune soleil riviere cartable"
+# The cheapest Argon2id: the crash tests reopen thousands of images; the format is the same.
+FAST_KDF = vault.PhraseKdf(ops=1, mem=8192)
+RECOVERY = vault.recovery_setup("7K3QF-9XM2D-4HJ8W-PBZ6T-RC5NV")
+
+
+def open_store(disk: CrashDisk) -> Store:
+    """A store on ``disk``, unlocked with the phrase when the key is protected."""
+    store = Store(DATA, disk)
+    if store.protection == LOCKED:
+        store.unlock(PHRASE)
+    return store
 
 
 def text(length: int, mark: str = "x") -> str:
@@ -62,20 +77,25 @@ SCENARIOS: dict[str, tuple[list[Change], Change]] = {
 }
 
 
-def prepared(model: str, before: list[Change]) -> Medium:
+def prepared(model: str, before: list[Change], protection: str = "plain") -> Medium:
     disk = CrashDisk(model=model)
     store = Store(DATA, disk)
+    if protection == "sealed":
+        store.set_phrase(PHRASE, RECOVERY, FAST_KDF)
     for change in before:
         with store.session() as db:
             change(db)
     assert not disk.pending, "every save is synced before it returns"
+    if protection == "sealed":
+        headers = [data.partition(b"\n")[0] for data in disk.medium.files().values()]
+        assert len(headers) == 2 and all(b'"state": "on"' in header for header in headers)
     return disk.medium
 
 
 def cut_during(medium: Medium, model: str, change: Change, at: int | None) -> tuple[dict, dict, CrashDisk]:
     """Run ``change`` with the power cut at operation ``at``; return the states before and after."""
     disk = CrashDisk(medium, model, crash_at=at)
-    store = Store(DATA, disk)
+    store = open_store(disk)
     before = state(store)
     try:
         with store.session() as db:
@@ -86,7 +106,7 @@ def cut_during(medium: Medium, model: str, change: Change, at: int | None) -> tu
 
 
 def reopened(medium: Medium, model: str) -> Store:
-    return Store(DATA, CrashDisk(medium, model))
+    return open_store(CrashDisk(medium, model))
 
 
 def reopen(files: dict[str, bytes], seen: dict) -> tuple[dict, bool]:
@@ -96,8 +116,8 @@ def reopen(files: dict[str, bytes], seen: dict) -> tuple[dict, bool]:
     """
     image = tuple(sorted(files.items()))
     if image not in seen:
-        storage = SlotStorage(DATA, CrashDisk(Medium.holding(files)))
-        seen[image] = (storage.read(), storage.unreadable)
+        store = open_store(CrashDisk(Medium.holding(files)))
+        seen[image] = (state(store), store.unreadable)
     return seen[image]
 
 
@@ -112,17 +132,17 @@ class Tally:
     new: int = 0
 
 
-def crash_everywhere(model: str, scenario: str, seeds: int) -> Tally:
+def crash_everywhere(model: str, scenario: str, seeds: int, protection: str = "plain") -> Tally:
     """Cut the power at every operation of the scenario's save, each cut with ``seeds`` fates."""
     before_saves, change = SCENARIOS[scenario]
-    medium = prepared(model, before_saves)
+    medium = prepared(model, before_saves, protection)
     old, new, dry = cut_during(medium, model, change, None)
     tally, seen = Tally(points=dry.operations), {}
     for at in range(1, tally.points + 2):  # points + 1: the power goes off just after the save returned
         _, _, disk = cut_during(medium, model, change, at)
         for seed in range(seeds):
             found, unreadable = reopen(disk.after_power_cut(random.Random(seed * 10007 + at)).files(), seen)
-            where = f"{model}, {scenario}, seed {seed}, operation {at}/{tally.points}"
+            where = f"{model}, {protection}, {scenario}, seed {seed}, operation {at}/{tally.points}"
             assert found in (old, new), f"neither the old nor the new state: {where}"
             if at > tally.points:
                 assert found == new, f"a save that returned was lost: {where}"
@@ -134,10 +154,11 @@ def crash_everywhere(model: str, scenario: str, seeds: int) -> Tally:
     return tally
 
 
+@pytest.mark.parametrize("protection", PROTECTIONS)
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_a_power_cut_at_any_point_of_a_save_leaves_the_old_or_the_new_state(model, scenario):
-    tally = crash_everywhere(model, scenario, SEEDS)
+def test_a_power_cut_at_any_point_of_a_save_leaves_the_old_or_the_new_state(model, scenario, protection):
+    tally = crash_everywhere(model, scenario, SEEDS, protection)
     assert tally.cuts == (tally.points + 1) * SEEDS
     # Both outcomes must occur, or the cuts did not land inside the save at all.
     assert tally.old > 0
@@ -181,15 +202,16 @@ def mirror_of(tables: dict) -> TinyDB:
     return mirror
 
 
+@pytest.mark.parametrize("protection", PROTECTIONS)
 @pytest.mark.parametrize("model", MODELS)
-def test_saving_on_after_each_power_cut_never_loses_a_returned_save(model):
+def test_saving_on_after_each_power_cut_never_loses_a_returned_save(model, protection):
     cuts = 0
     for seed in range(SEEDS):
         rng = random.Random(f"life-{model}-{seed}")
-        medium, confirmed = Medium(), {}
+        medium, confirmed = prepared(model, [], protection), {}
         for _ in range(3):  # three power cuts in this key's life
             disk = CrashDisk(medium, model, crash_at=rng.randrange(1, 50))
-            store = Store(DATA, disk)
+            store = open_store(disk)
             assert state(store) == confirmed, f"seed {seed}: reopened state is not the last confirmed one"
             mirror, attempted = mirror_of(confirmed), confirmed
             try:

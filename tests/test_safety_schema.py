@@ -107,7 +107,8 @@ def test_migrations_apply_in_order_from_the_file_s_version(monkeypatch):
 
 
 def test_a_file_from_a_newer_version_is_refused_even_when_its_payload_is_unreadable(tmp_path):
-    blob = encode({"steps": {}}, generation=4).replace(b'"schema": 1', b'"schema": 9')
+    current = b'"schema": %d' % migrations.CURRENT_SCHEMA
+    blob = encode({"steps": {}}, generation=4).replace(current, b'"schema": 9')
     (tmp_path / SLOT_NAMES[0]).write_bytes(blob[:-5] + b"?????")
     (tmp_path / SLOT_NAMES[1]).write_bytes(encode({"steps": {}}, generation=3))
     with pytest.raises(NewerSchemaError, match="schema 9"):
