@@ -60,3 +60,11 @@ def training_duty(birth_iso: Any, on_iso: Any) -> str:
     day = dates.parse(on_iso) if isinstance(on_iso, str) else None
     age = dates.age_on(birth_iso, day or date.today())
     return f"{age} ans : obligation de formation jusqu'à 18 ans." if age is not None and 16 <= age < 18 else ""
+
+
+def consent_line(record: dict[str, str]) -> str:
+    """The record of consent (``Entry.consent``), printed on the sheet it allows to pass on."""
+    if not record.get("date"):
+        return "Accord pour transmettre cette fiche : donné (date non enregistrée)."
+    who = f" par {record['by']}" if record.get("by") else ""
+    return f"Accord pour transmettre cette fiche donné le {dates.french(record['date'])}{who}."

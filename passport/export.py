@@ -21,7 +21,7 @@ from docx.oxml.ns import nsdecls
 from docx.shared import Cm
 
 from passport import dates, wordtemplate
-from passport.display import shown, training_duty
+from passport.display import consent_line, shown, training_duty
 from passport.faults import as_key_error
 from passport.forms import Field, Form
 from passport.records import Entry, Passport, other_answers
@@ -91,6 +91,22 @@ def save_copy(exports_dir: Path, name: str, data: bytes) -> Path:
     raise FileExistsError(name)
 
 
+def erase_copies(exports_dir: Path) -> None:
+    """Erase the documents saved on the key: zeros over their bytes first, since a deleted
+    file's clusters keep them until something else is written there."""
+    try:
+        for path in sorted(exports_dir.glob("*.docx")):
+            with path.open("r+b") as handle:
+                handle.write(bytes(os.fstat(handle.fileno()).st_size))
+                handle.flush()
+                os.fsync(handle.fileno())
+            path.unlink()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise as_key_error(error, exports_dir) from None
+
+
 def _from_template(passport: Passport, intake: Entry, template: bytes) -> bytes:
     names = {s.id: s.name for s in passport.directory()}
     profile = passport.profile()
@@ -145,6 +161,7 @@ class _Sheet:
         duty = training_duty(intake.get("birth_date"), intake.get("date"))
         if duty:
             self.doc.add_paragraph(duty)
+        self.doc.add_paragraph(consent_line(intake.consent))
         extra = self._others(form, intake)
         if extra:
             self.doc.add_heading(OTHER_ANSWERS, level=3)

@@ -11,7 +11,7 @@ import contextlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,18 @@ from passport import forms, indicators
 from passport.display import answered
 from passport.faults import KeyWriteError
 from passport.forms import Form, FormSet, Raw, ValidationError
-from passport.store import Store
+from passport.store import Locked, Store
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "data" / "directory.json"
 OPEN_STATUSES = ("À faire", "En cours")
 DONE = "Fait"
+# The CNIL's usual length for social support files: about two years after the last contact.
+KEPT_FOR = timedelta(days=730)
+CONSENT_WHO = {
+    "Moi": "le jeune",
+    "Mon représentant légal ou ma représentante légale": "son représentant légal",
+    "Moi et mon représentant légal ou ma représentante légale": "le jeune et son représentant légal",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class Entry:
     updated: str
     # For each answered field, the label and type it had when saved: a later form may drop it.
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    # When, and by whom, consent to pass the sheet on was given (intake sheets).
+    consent: dict[str, str] = field(default_factory=dict)
 
     def get(self, key: str, default: Any = "") -> Any:
         return self.answers.get(key, default)
@@ -66,6 +75,15 @@ def other_answers(entry: Entry, form: Form) -> list[OldAnswer]:
 def _snapshot(entry: Entry, key: str) -> tuple[str, str]:
     saved = entry.fields.get(key, {})
     return saved.get("label") or key, saved.get("type", "")
+
+
+@dataclass(frozen=True)
+class Inactive:
+    """A sheet nobody touched for longer than the passport keeps data: offered for erasing."""
+
+    kind: str  # "bilan" (one intake sheet) or "suivi" (the whole follow-up sheet)
+    id: int  # the intake sheet's id; 0 for the follow-up sheet
+    updated: str
 
 
 @dataclass(frozen=True)
@@ -107,7 +125,7 @@ class Passport:
     def save_profile(self, raw: Raw) -> None:
         answers = self._check(self.forms.profile, raw)
         with self.store.session() as db:
-            db.table("profile").upsert(Document(_document(self.forms.profile, answers, {}), doc_id=1))
+            db.table("profile").upsert(Document(_document(self.forms.profile, answers, {}, None), doc_id=1))
 
     # Directory --------------------------------------------------------------
 
@@ -180,6 +198,38 @@ class Passport:
         self.refresh_indicators()
         return saved
 
+    def delete_intake(self, intake_id: int) -> None:
+        self._require("intakes", intake_id)
+        with self.store.session() as db:
+            db.table("intakes").remove(doc_ids=[intake_id])
+        self.refresh_indicators()
+
+    # Keeping no longer than needed ------------------------------------------
+
+    def inactive(self, today: date | None = None) -> list[Inactive]:
+        """Sheets without activity for longer than ``KEPT_FOR``: the home page offers to erase them."""
+        limit = ((today or date.today()) - KEPT_FOR).isoformat()
+        old = [Inactive("bilan", e.id, e.updated) for e in self.intakes() if e.updated and e.updated[:10] < limit]
+        steps = self.steps()
+        latest = max((step.updated for step in steps), default="")
+        if steps and latest and latest[:10] < limit:
+            old.append(Inactive("suivi", 0, latest))
+        return old
+
+    def delete_steps(self) -> None:
+        with self.store.session() as db:
+            db.drop_table("steps")
+
+    def erase_everything(self) -> None:
+        """ "Tout effacer": every sheet, the damaged copies and the anonymous summary.
+
+        The summary goes too: on the young person's own key it says where *they*
+        were directed, so it is not anonymous to whoever holds the key.
+        """
+        self.store.erase()
+        self.store.remove_plain(indicators.FILE_NAME)
+        self._published = ()
+
     # Indicators -------------------------------------------------------------
 
     def refresh_indicators(self) -> None:
@@ -189,19 +239,19 @@ class Passport:
         runs, so a full or pulled key must not turn the save into an error: the summary
         then stays as it was until the next save or start writes it.
         """
-        with contextlib.suppress(KeyWriteError):
+        with contextlib.suppress(KeyWriteError, Locked):
             self._write_indicators()
 
     def _write_indicators(self) -> None:
         sheets = [(entry.id, entry.answers) for entry in self._entries("intakes")]
-        if not sheets:
-            return
+        if self._published is None:
+            self._published = _published(self.store.read_plain(indicators.FILE_NAME))
+        if not sheets and not self._published:
+            return  # a deleted last sheet still writes its (empty) summary, so collect forgets it
         key = self._indicators_key()
         shipped = frozenset(s.id for s in self._defaults)
         kinds = frozenset(c for f in self.forms.intake.fields() if f.key == "solution_kind" for c in f.choices)
         summary = indicators.summarise(key, self.store.generation, sheets, shipped, kinds)
-        if self._published is None:
-            self._published = _published(self.store.read_plain(indicators.FILE_NAME))
         if self._published != (summary.key, summary.sheets):
             self.store.write_plain(indicators.FILE_NAME, indicators.encode(summary))
             self._published = (summary.key, summary.sheets)
@@ -232,10 +282,10 @@ class Passport:
         answers = self._check(form, raw, *rules)
         with self.store.session() as db:
             if entry_id is None:
-                return db.table(table).insert(_document(form, answers, {}))
+                return db.table(table).insert(_document(form, answers, {}, None))
             # Answers to fields a newer form no longer has are kept, never dropped.
             previous = self._require(table, entry_id)
-            document = _document(form, {**previous.answers, **answers}, previous.fields)
+            document = _document(form, {**previous.answers, **answers}, previous.fields, previous)
             db.table(table).update(document, doc_ids=[entry_id])
         return entry_id
 
@@ -273,11 +323,27 @@ def _why_given(answers: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def _document(form: Form, answers: dict[str, Any], fields: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _consent(answers: dict[str, Any], previous: Entry | None) -> dict[str, str]:
+    """The consent record: the day consent was first given and by whom; gone once withdrawn."""
+    if not answers.get("consent"):
+        return {}
+    who = CONSENT_WHO.get(answers.get("consent_by", ""), "")
+    earlier = previous.consent if previous else {}
+    if earlier.get("date") and earlier.get("by", "") == who:
+        return earlier
+    return {"date": date.today().isoformat(), "by": who}
+
+
+def _document(
+    form: Form, answers: dict[str, Any], fields: dict[str, dict[str, str]], previous: Entry | None
+) -> dict[str, Any]:
     """What is stored for a sheet: its answers, the form version, and the labels they were given."""
     labels = {f.key: {"label": f.label, "type": f.type} for f in form.fields() if answered(answers.get(f.key))}
     kept = {key: spec for key, spec in fields.items() if key in answers and key not in labels}
-    return {"answers": answers, "form_version": form.version, "updated": _now(), "fields": {**kept, **labels}}
+    document = {"answers": answers, "form_version": form.version, "updated": _now(), "fields": {**kept, **labels}}
+    if "consent" in answers:
+        document["consent"] = _consent(answers, previous)
+    return document
 
 
 def _entry(doc: Any) -> Entry:
@@ -287,6 +353,7 @@ def _entry(doc: Any) -> Entry:
         doc.get("form_version", 1),
         doc.get("updated", ""),
         dict(doc.get("fields", {})),
+        dict(doc.get("consent") or {}),
     )
 
 

@@ -26,7 +26,7 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefine
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
-from passport.display import Names, referrals, shown, training_duty
+from passport.display import Names, consent_line, referrals, shown, training_duty
 from passport.forms import FormSet
 from passport.records import Entry, other_answers
 from passport.text import clean
@@ -113,6 +113,7 @@ def context(
             for step in steps
         ],
         "obligation_formation": training_duty(intake.get("birth_date"), intake.get("date")),
+        "accord": consent_line(intake.consent),
     }
 
 

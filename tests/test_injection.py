@@ -128,7 +128,8 @@ def all_pages(filled: Filled) -> dict[str, str]:
     export_name = sorted(p.name for p in filled.app.config["KEY"].exports.iterdir())[0]
     values = {"step_id": 1, "intake_id": 1, "name": export_name, "filename": "style.css"}
     urls = [u for u in page_urls(filled.app, values) if not u.startswith(("/static/", "/documents/fichier/"))]
-    pages = {url: page(filled.client.get(url)) for url in urls}
+    # A page that does not apply to this key (unlocking an unprotected one) sends to the home page.
+    pages = {url: page(filled.client.get(url, follow_redirects=True)) for url in urls}
     with filled.client.session_transaction() as session:
         session["ready"] = CORPUS[0]
     pages["/documents/ (prêt)"] = page(filled.client.get("/documents/"))

@@ -223,6 +223,9 @@ TESTED_ENDPOINTS = {
     "directory.index", "directory.add",
     "documents.index", "documents.make", "documents.download",
     "security.enter",  # the way in: tested in test_security.py
+    # The secret phrase and the person's rights: tested in test_protect_web.py
+    "protection.unlock", "protection.first", "protection.forgotten", "protection.change", "protection.lock",
+    "privacy.about", "privacy.erase_everything", "privacy.erase_old",
     "static",
 }  # fmt: skip
 

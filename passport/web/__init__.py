@@ -11,7 +11,7 @@ from flask import Flask
 from passport import keyform, keyroot
 from passport.records import Passport, load_directory
 from passport.store import NewerSchemaError, Store
-from passport.web import directory, documents, home, intake, security, steps, views
+from passport.web import directory, documents, home, intake, privacy, protection, security, steps, views
 
 TEMPLATES = Path(getattr(sys, "_MEIPASS", keyroot.REPOSITORY)) / "templates"
 
@@ -36,6 +36,7 @@ def create_app(key: keyroot.KeyPaths, port: int = 0, secret: str | None = None) 
     app.config.update(FORM_PROBLEMS=key_forms.problems, WORD_TEMPLATE=key_forms.template)
     security.init_app(app, port, secret or security.new_secret())
     views.init_app(app)
+    protection.init_app(app)
     try:
         store = Store(key.data)
     except NewerSchemaError:
@@ -43,6 +44,6 @@ def create_app(key: keyroot.KeyPaths, port: int = 0, secret: str | None = None) 
     else:
         app.extensions["passport"] = passport = Passport(store, key_forms.forms, load_directory())
         passport.refresh_indicators()  # a summary missed by a full or pulled key is written now
-    for blueprint in (home.bp, steps.bp, intake.bp, directory.bp, documents.bp):
+    for blueprint in (home.bp, steps.bp, intake.bp, directory.bp, documents.bp, privacy.bp):
         app.register_blueprint(blueprint)
     return app

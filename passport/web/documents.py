@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from flask import (
@@ -12,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     send_from_directory,
     session,
     url_for,
@@ -20,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from passport import export, wordtemplate
 from passport.faults import KeyWriteError
+from passport.store import OPEN
 from passport.web.views import key_message, passport
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -28,6 +31,7 @@ CONSENT_NEEDED = (
     "fiche soit transmise » dans la fiche bilan, puis enregistre."
 )
 NO_INTAKE = "Il n'y a pas encore de fiche bilan à exporter."
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # The name of the document just made (it carries the first name) rides in the session,
 # not in the address: addresses end up in the history of a PC that others use.
 READY = "ready"
@@ -48,8 +52,17 @@ def _exports() -> list[str]:
 @bp.get("/")
 def index() -> str:
     return render_template(
-        "documents.html", exports=_exports(), intakes=passport().intakes(), ready=session.pop(READY, "")
+        "documents.html",
+        exports=_exports(),
+        intakes=passport().intakes(),
+        ready=session.pop(READY, ""),
+        protected=protected(),
     )
+
+
+def protected() -> bool:
+    """A protected key keeps nothing readable: documents go to the PC, not onto the key."""
+    return passport().store.protection == OPEN
 
 
 @bp.post("/<any(suivi, bilan, dossier):kind>")
@@ -58,6 +71,8 @@ def make(kind: str) -> Response:
     try:
         data = _render(kind, intake_id)
         name = export.file_name(passport(), kind, date.today())
+        if protected() and not request.form.get("copie_cle"):
+            return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=DOCX)
         saved = export.save_copy(current_app.config["KEY"].exports, name, data)
     except export.ConsentMissing:
         flash(CONSENT_NEEDED, "error")

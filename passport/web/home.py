@@ -19,6 +19,7 @@ def index() -> str:
         upcoming=passport().upcoming(),
         unreadable=store.unreadable,
         set_aside=store.moved_aside,
+        inactive=passport().inactive(),
     )
 
 
