@@ -35,8 +35,8 @@ def words() -> tuple[str, ...]:
 
 
 def propose() -> str:
-    """Four words at random, drawn with the system's secure random generator."""
-    return " ".join(secrets.choice(words()) for _ in range(PROPOSED_WORDS))
+    """Four different words at random, drawn with the system's secure random generator."""
+    return " ".join(secrets.SystemRandom().sample(words(), PROPOSED_WORDS))
 
 
 def problem(phrase: str, again: str) -> str | None:

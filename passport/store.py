@@ -532,6 +532,10 @@ class SlotStorage(Storage):
         self._keys = keys
         self._protection = keys.protection if keys else None
 
+    def protect_pending(self, protection: dict[str, Any]) -> None:
+        """Say in the next saves' header that a phrase is to be chosen at the first start."""
+        self._keys, self._protection = None, protection
+
     def read(self) -> Tables:
         return self._tables
 
@@ -719,6 +723,22 @@ class Store:
                 storage.rekey(previous)
                 raise
             # The new phrase is in force; a failure here leaves the other slot for the next save.
+            with suppress(OSError):
+                storage.write(storage.read())
+
+    def prepare_protection(self, recovery_code: str) -> None:
+        """Make a new key ask for a secret phrase at its first start (``build_key.py prepare``).
+
+        Only the recovery code's public half goes on the key: the phrase chosen at the
+        first start will wrap a fresh data key, sealed for this code. Until then the key
+        holds what staff put on it, unencrypted, and says it is waiting for a phrase.
+        """
+        with self._lock:
+            storage = self._storage
+            if storage.protection is not None:
+                raise ValueError("this key already has its protection")
+            storage.protect_pending(vault.pending(vault.recovery_setup(recovery_code)))
+            storage.write(storage.read())
             with suppress(OSError):
                 storage.write(storage.read())
 

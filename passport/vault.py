@@ -100,6 +100,9 @@ class PhraseKdf:
         return argon2id.kdf(KEY_BYTES, normalise_phrase(phrase), salt, opslimit=self.ops, memlimit=self.mem)
 
 
+DEFAULT_KDF = PhraseKdf()
+
+
 def _recovery_private(code: str, salt: bytes) -> PrivateKey:
     # 125 random bits need no slow hash: nobody can guess them, fast or slow.
     seed = hashlib.blake2b(normalise_code(code).encode(), digest_size=32, salt=salt, person=b"passeport-code").digest()
@@ -134,7 +137,7 @@ class Keys:
     @classmethod
     def create(cls, phrase: str, recovery: dict[str, Any], kdf: PhraseKdf | None = None) -> Keys:
         """A new data key, wrapped under ``phrase`` and sealed for the recovery code."""
-        kdf = kdf or PhraseKdf()
+        kdf = kdf or DEFAULT_KDF
         data_key = secrets.token_bytes(KEY_BYTES)
         salt = secrets.token_bytes(argon2id.SALTBYTES)
         wrapped = nacl.secret.SecretBox(kdf.derive(phrase, salt)).encrypt(data_key)
