@@ -19,6 +19,12 @@ FAST = vault.PhraseKdf(ops=1, mem=8192)  # the format is the same; the default c
 SECRET_TEXT = "Léa a peur du médecin"
 
 
+@pytest.fixture(autouse=True)
+def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Phrases set during a test get the cheapest Argon2id too (the fixture keeps the real one)."""
+    monkeypatch.setattr(vault, "DEFAULT_KDF", FAST)
+
+
 def header(path: Path) -> dict:
     return json.loads(path.read_bytes().partition(b"\n")[0])
 
