@@ -1,55 +1,130 @@
-"""Start the passport: find the key, serve it on 127.0.0.1, open the browser."""
+"""Start the passport: find the key, serve it on 127.0.0.1, open the browser, stop cleanly.
+
+The order matters for a slow PC: the socket listens and the browser opens on a
+loading page *before* the heavy imports (Flask, python-docx), so the person sees
+something at once and the page turns into the passport as soon as it answers.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import os
+import platform
 import signal
 import socket
 import sys
-import webbrowser
+import tempfile
+from pathlib import Path
 from types import FrameType
 
-from waitress.server import create_server
+from passport import __version__, browser, instance, keyroot, logfile
+from passport.watchdog import Limits, Watchdog
 
-from passport import keyroot
-from passport.web import create_app
-
-HOST = "127.0.0.1"
+BROWSER_WAIT = 10.0
+STOPPED = "stopped"
+log = logging.getLogger(__name__)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="passport", description="Le passeport sur clé USB.")
-    parser.add_argument("--key", help="dossier de la clé (par défaut : la clé de démonstration)")
+    parser.add_argument("--key", help="dossier de la clé (par défaut : la clé où se trouve le programme)")
     parser.add_argument("--port", type=int, default=0, help="port à utiliser (par défaut : un port libre)")
     parser.add_argument("--no-browser", action="store_true", help="ne pas ouvrir le navigateur")
+    defaults = Limits()
+    # Limits in seconds, for tests and measurements only.
+    parser.add_argument("--idle-seconds", type=float, default=defaults.idle, help=argparse.SUPPRESS)
+    parser.add_argument("--browser-gone-seconds", type=float, default=defaults.browser_gone, help=argparse.SUPPRESS)
+    parser.add_argument("--key-gone-seconds", type=float, default=defaults.key_gone, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
-
-
-def say(line: str) -> None:
-    """Print for the person at the console; windowed builds have no stdout."""
-    if sys.stdout is not None:
-        print(line, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    ensure_streams()
     key = keyroot.locate(args.key)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind((HOST, args.port))
-    port = listener.getsockname()[1]
-    server = create_server(create_app(key, port), sockets=[listener], threads=4, ident="passeport")
-    url = f"http://{HOST}:{port}/"
-    say(url)
-    signal.signal(signal.SIGTERM, _stop)
-    if not args.no_browser:
-        webbrowser.open(url)
+    running = instance.find_running(key)
+    if running is not None:
+        return show_running(running, args.no_browser)
+    with contextlib.suppress(OSError):  # a write-protected key: the pages say what can and cannot be done
+        keyroot.prepare(key)
+    handler = logfile.start(key)
     try:
-        server.run()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        return start(args, key, handler)
     finally:
-        server.close()
+        logfile.stop(handler)
+
+
+def show_running(running: instance.Running, no_browser: bool) -> int:
+    """A second double-click: show the passport already open on this key, then leave."""
+    say(running.url)
+    if not no_browser:
+        browser.open_in_browser(running.url).join(BROWSER_WAIT)
     return 0
+
+
+def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Handler | None) -> int:
+    listener = listen(args.port)
+    port = listener.getsockname()[1]
+    url = instance.page_url(port)
+    token = instance.claim(key, port)
+    log.info("passport %s started: %s, frozen=%s, port %d", __version__, platform.system(), _frozen(), port)
+    limits = Limits(idle=args.idle_seconds, browser_gone=args.browser_gone_seconds, key_gone=args.key_gone_seconds)
+
+    def let_go_of_key(reason: str) -> None:
+        """Everything that touches the key, done before the goodbye page says it may be removed."""
+        log.info("stopping: %s", reason)
+        instance.release(key, token)
+        logfile.stop(handler)
+
+    watchdog = Watchdog(limits, on_finish=let_go_of_key)
+    with tempfile.TemporaryDirectory(prefix="passeport-", ignore_cleanup_errors=True) as temp:
+        say(url)
+        if not args.no_browser:
+            browser.open_in_browser(browser.loading_page(Path(temp), url))
+        try:
+            serve(key, port, listener, token, watchdog)
+        finally:
+            watchdog.finish(STOPPED)
+    return 0
+
+
+def serve(key: keyroot.KeyPaths, port: int, listener: socket.socket, token: str | None, watchdog: Watchdog) -> None:
+    from passport.server import serve as serve_until_stopped  # the heavy imports, once the browser is on its way
+    from passport.web import create_app
+
+    app = create_app(key, port, watchdog)
+    app.config["INSTANCE_TOKEN"] = token
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, _stop)
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_until_stopped(app, listener, watchdog, key)
+
+
+def listen(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1: connections wait in its queue until the app is ready."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((instance.HOST, port))
+    listener.listen(128)
+    return listener
+
+
+def ensure_streams() -> None:
+    """Windowed builds start with ``sys.stdout`` and ``sys.stderr`` set to None."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
+
+
+def say(line: str) -> None:
+    """Print for the console (the first line is the address tests and scripts read)."""
+    print(line, flush=True)
+
+
+def _frozen() -> bool:
+    return bool(getattr(sys, "frozen", False))
 
 
 def _stop(_signum: int, _frame: FrameType | None) -> None:

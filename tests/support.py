@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
+import select
 import shutil
 import subprocess
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,3 +69,71 @@ def mount_fat(image: Path, mount: Path) -> None:
 def unmount(mount: Path) -> None:
     if os.path.ismount(mount):
         subprocess.run(["fusermount", "-u", str(mount)], check=False, capture_output=True)
+
+
+class WebClient:
+    """Speaks to a running passport over real HTTP, keeping cookies and the form token like a browser."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.csrf = ""
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self._send(urllib.request.Request(self.base_url + path.lstrip("/")))
+
+    def post(self, path: str, fields: dict[str, str] | None = None) -> tuple[int, str]:
+        """Post a form with the token read from the last page that carried one."""
+        body = urllib.parse.urlencode({"csrf_token": self.csrf, **(fields or {})}).encode()
+        return self._send(urllib.request.Request(self.base_url + path.lstrip("/"), data=body, method="POST"))
+
+    def _send(self, request: urllib.request.Request) -> tuple[int, str]:
+        try:
+            with self._opener.open(request, timeout=30) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode()
+        found = re.search(r'name="csrf_token" value="([^"]+)"', text)
+        if found:
+            self.csrf = found.group(1)
+        return status, text
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Let tests see a 302 (a saved form) instead of silently following it."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    """The first line a started passport prints (its address), without hanging forever."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    if not ready:
+        raise TimeoutError("the passport printed nothing")
+    return process.stdout.readline().strip()
+
+
+def browser_recorder(folder: Path) -> tuple[str, Path]:
+    """A stand-in for the system browser: ``$BROWSER`` value and the file it writes.
+
+    Each call appends the address it was given and the ``LD_LIBRARY_PATH`` it
+    inherited, so tests see what the passport asked the browser to open.
+    """
+    log = folder / "browser.log"
+    script = folder / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s|%s\\n" "$1" "${{LD_LIBRARY_PATH-unset}}" >> "{log}"\n')
+    script.chmod(0o755)
+    return f"{script} %s", log
+
+
+def wait_for_exit(process: subprocess.Popen[str], timeout: float = 30) -> int:
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise

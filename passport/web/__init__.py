@@ -11,13 +11,18 @@ from flask import Flask
 from passport import forms, keyroot
 from passport.records import Passport, load_directory
 from passport.store import Store
-from passport.web import directory, documents, home, intake, security, steps, views
+from passport.watchdog import Watchdog
+from passport.web import directory, documents, home, intake, security, session, steps, views
 
 TEMPLATES = Path(getattr(sys, "_MEIPASS", keyroot.REPOSITORY)) / "templates"
 
 
-def create_app(key: keyroot.KeyPaths, port: int = 0) -> Flask:
-    """Build the app serving the passport on ``key``; ``port`` names the session cookie."""
+def create_app(key: keyroot.KeyPaths, port: int = 0, watchdog: Watchdog | None = None) -> Flask:
+    """Build the app serving the passport on ``key``; ``port`` names the session cookie.
+
+    ``watchdog`` hears the heartbeat and the "Terminer" button (the launcher's
+    one stops the server); tests get a fresh one that stops nothing.
+    """
     keyroot.prepare(key)
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="../static")
     app.config.update(
@@ -30,6 +35,7 @@ def create_app(key: keyroot.KeyPaths, port: int = 0) -> Flask:
     )
     app.extensions["passport"] = Passport(Store(key.data), forms.load(), load_directory())
     security.init_app(app)
+    session.init_app(app, watchdog or Watchdog())
     views.init_app(app)
     for blueprint in (home.bp, steps.bp, intake.bp, directory.bp, documents.bp):
         app.register_blueprint(blueprint)

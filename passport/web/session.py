@@ -1,0 +1,69 @@
+"""The life of a session: the heartbeat, the "Terminer" button, and a key pulled out.
+
+``/instance`` and ``/battement`` are asked for without a page (by a second
+launch, by the heartbeat script): they answer nothing personal.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from werkzeug.wrappers import Response
+
+from passport import instance, keyroot
+from passport.watchdog import FINISHED, Watchdog
+
+bp = Blueprint("session", __name__)
+QUIET = {"session.beat", "session.instance", "static"}
+
+
+def watchdog() -> Watchdog:
+    return current_app.extensions["watchdog"]
+
+
+def _key() -> keyroot.KeyPaths:
+    return current_app.config["KEY"]
+
+
+def _before() -> tuple[str, int] | None:
+    """Count the person's activity; once finished, or with the key gone, show that instead."""
+    if request.endpoint in QUIET:
+        return None
+    watchdog().saw_page()
+    if watchdog().finished:
+        return render_template("goodbye.html", key_present=True), 200
+    if request.method == "GET" and not keyroot.reachable(_key()):
+        watchdog().saw_key(False)
+        # A form sent while the key is out is answered by its own page, input kept.
+        return render_template("key_gone.html"), 503
+    return None
+
+
+@bp.get("/battement")
+def beat() -> Response:
+    present = keyroot.reachable(_key())
+    watchdog().saw_beat(active=request.args.get("actif") == "1")
+    watchdog().saw_key(present)
+    return jsonify(cle=present, ouvert=not watchdog().finished)
+
+
+@bp.get("/instance")
+def instance_token() -> tuple[str, int, dict[str, str]]:
+    """Prove to a second launch that this server is the one the key's state file names."""
+    token = current_app.config.get("INSTANCE_TOKEN")
+    if watchdog().finished or not instance.is_current(_key(), token):
+        return "", 503, {"Content-Type": "text/plain"}
+    return str(token), 200, {"Content-Type": "text/plain"}
+
+
+@bp.post("/terminer")
+def finish() -> str:
+    """Let go of the key, then say in large letters that it may be removed."""
+    present = keyroot.reachable(_key())
+    watchdog().finish(FINISHED)
+    return render_template("goodbye.html", key_present=present)
+
+
+def init_app(app: Flask, dog: Watchdog) -> None:
+    app.extensions["watchdog"] = dog
+    app.before_request(_before)
+    app.register_blueprint(bp)

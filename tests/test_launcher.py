@@ -1,0 +1,200 @@
+"""The launcher as a person meets it: real processes of ``python -m passport`` spoken to over HTTP."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from passport import instance
+from passport.keyroot import KeyPaths
+from tests.support import WebClient, browser_recorder, first_line, wait_for_exit
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+class Launch:
+    """Starts passports on one key, each with a private temp folder and a recording browser."""
+
+    def __init__(self, folder: Path) -> None:
+        self.key = KeyPaths(folder / "KEY")
+        self.host_temp = folder / "host-temp"
+        self.host_temp.mkdir()
+        self.browser, self.browser_log = browser_recorder(folder)
+        self.processes: list[subprocess.Popen[str]] = []
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(self.host_temp), "BROWSER": self.browser}
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        command = [sys.executable, "-m", "passport", "--key", str(self.key.root), *args]
+        return self.popen(command)
+
+    def popen(self, command: list[str]) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self.processes.append(process)
+        return process
+
+    def opened(self, count: int = 1, timeout: float = 20) -> list[tuple[str, str]]:
+        """What the browser was asked to open: (address, LD_LIBRARY_PATH) pairs."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.browser_log.exists():
+                lines = self.browser_log.read_text().splitlines()
+                if len(lines) >= count:
+                    return [tuple(line.split("|", 1)) for line in lines]  # type: ignore[misc]
+            time.sleep(0.05)
+        raise TimeoutError("the browser was not opened")
+
+    def log_text(self) -> str:
+        return "".join(path.read_text() for path in sorted(self.key.logs.glob("passeport.log*")))
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def launch(tmp_path: Path) -> Iterator[Launch]:
+    launcher = Launch(tmp_path)
+    yield launcher
+    launcher.stop_all()
+
+
+def finish(client: WebClient) -> str:
+    client.get("/")
+    status, page = client.post("/terminer")
+    assert status == 200
+    return page
+
+
+def test_browser_opens_on_a_loading_page_that_leads_to_the_passport(launch: Launch) -> None:
+    process = launch.start()
+    url = first_line(process)
+    [(opened, _)] = launch.opened()
+    assert opened.startswith("file://")
+    loading = Path(opened.removeprefix("file://"))
+    assert loading.is_relative_to(launch.host_temp)
+    page = loading.read_text(encoding="utf-8")
+    assert f'http-equiv="refresh" content="0;url={url}"' in page
+    assert "Ton passeport s'ouvre" in page
+    status, home = WebClient(url).get("/")
+    assert status == 200 and "Bienvenue dans ton passeport" in home
+
+
+def test_terminer_saves_stops_and_leaves_nothing_behind(launch: Launch) -> None:
+    process = launch.start()
+    client = WebClient(first_line(process))
+    client.get("/profil")
+    assert client.post("/profil", {"first_name": "Zoélie"})[0] == 302
+    client.get("/demarches/nouvelle")
+    step = {"date": "2026-03-02", "action": "Appeler Marcelline Tartempion", "kind": "Appel", "status": "À faire"}
+    assert client.post("/demarches/nouvelle", step)[0] == 302
+    assert launch.opened()
+
+    page = finish(client)
+
+    assert "Tu peux retirer ta clé" in page
+    assert "<script" not in page and "<form" not in page  # the page outlives the server
+    assert wait_for_exit(process, timeout=15) == 0
+    assert not instance.state_file(launch.key).exists()
+    assert list(launch.host_temp.iterdir()) == []  # the loading page and its folder are gone
+    log = launch.log_text()
+    assert "stopping: finished" in log
+    for personal in ("Zoélie", "zoelie", "Marcelline", "Tartempion"):
+        assert personal not in log
+
+
+def test_second_launch_opens_the_running_passport_and_exits(launch: Launch) -> None:
+    first = launch.start()
+    url = first_line(first)
+    launch.opened(1)
+
+    second = launch.start()
+
+    assert wait_for_exit(second, timeout=20) == 0
+    assert first_line(second) == url
+    assert launch.opened(2)[1][0] == url
+    assert first.poll() is None
+    assert instance.read(launch.key).pid == first.pid  # type: ignore[union-attr]
+
+
+def test_stale_state_from_a_killed_passport_does_not_block(launch: Launch) -> None:
+    killed = launch.start("--no-browser")
+    first_line(killed)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert instance.read(launch.key) is not None  # left behind, as after a crash
+
+    process = launch.start("--no-browser")
+    url = first_line(process)
+
+    assert WebClient(url).get("/")[0] == 200
+    assert instance.read(launch.key).pid == process.pid  # type: ignore[union-attr]
+
+
+def test_state_naming_another_program_on_a_live_port_does_not_block(launch: Launch) -> None:
+    """A key coming from another PC: its pid and port mean something else here."""
+    other = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        launch.key.data.mkdir(parents=True)
+        state = {"pid": os.getpid(), "port": other.server_address[1], "token": "from-another-pc"}
+        instance.state_file(launch.key).write_text(json.dumps(state))
+
+        process = launch.start("--no-browser")
+        url = first_line(process)
+
+        assert url != instance.page_url(other.server_address[1])
+        assert WebClient(url).get("/")[0] == 200
+    finally:
+        other.shutdown()
+
+
+def test_stops_by_itself_when_nobody_uses_it(launch: Launch) -> None:
+    process = launch.start("--no-browser", "--idle-seconds", "1")
+    first_line(process)
+    assert wait_for_exit(process, timeout=15) == 0
+    assert not instance.state_file(launch.key).exists()
+    assert "stopping: idle" in launch.log_text()
+
+
+def test_stops_by_itself_when_the_browser_is_gone(launch: Launch) -> None:
+    process = launch.start("--no-browser", "--browser-gone-seconds", "1")
+    client = WebClient(first_line(process))
+    assert client.get("/battement")[0] == 200  # a page was open, then its heartbeat stops
+    assert wait_for_exit(process, timeout=15) == 0
+    assert "stopping: browser-gone" in launch.log_text()
+
+
+def test_windowed_build_without_stdout_or_stderr_still_serves(launch: Launch) -> None:
+    """Windowed builds start with sys.stdout and sys.stderr set to None."""
+    code = (
+        "import sys; sys.stdout = None; sys.stderr = None\n"
+        "from passport.launcher import main\n"
+        f"sys.exit(main(['--key', {str(launch.key.root)!r}]))"
+    )
+    process = launch.popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 30
+    while (running := instance.read(launch.key)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running is not None and running.pid == process.pid
+    client = WebClient(running.url)
+    assert client.get("/")[0] == 200
+    finish(client)
+    assert wait_for_exit(process, timeout=15) == 0
+    assert process.stdout is not None and process.stdout.read() == ""

@@ -1,0 +1,235 @@
+"""The session's pages (Terminer, heartbeat, key pulled out) and the pieces behind the launcher."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from passport import browser, instance, keyroot, logfile
+from passport.keyroot import KeyPaths
+from passport.watchdog import BROWSER_GONE, FINISHED, IDLE, KEY_GONE, Limits, Watchdog
+
+PAGES = ["/", "/profil", "/demarches/", "/demarches/nouvelle", "/structures/", "/documents/"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_has_a_terminer_button_that_posts_with_its_token(client: FlaskClient, path: str) -> None:
+    page = client.get(path).get_data(as_text=True)
+    form = re.search(r'<form class="finish" method="post" action="/terminer">(.*?)</form>', page, re.S)
+    assert form is not None
+    assert 'name="csrf_token"' in form.group(1) and ">Terminer</button>" in form.group(1)
+    assert '<script src="/static/alive.js" data-beat="/battement" defer></script>' in page
+
+
+def test_terminer_without_the_form_token_is_refused(app: Flask) -> None:
+    plain = FlaskClient(app)  # no token, as from another site's page
+    assert plain.post("/terminer").status_code == 400
+    assert not app.extensions["watchdog"].finished
+
+
+def test_terminer_finishes_and_every_later_page_says_goodbye(client: FlaskClient, app: Flask) -> None:
+    response = client.post("/terminer")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Tu peux retirer ta clé" in page
+    assert app.extensions["watchdog"].reason == FINISHED
+    assert "Tu peux retirer ta clé" in client.get("/demarches/").get_data(as_text=True)
+
+
+def test_terminer_with_the_key_already_gone_says_so(client: FlaskClient, key: KeyPaths) -> None:
+    client.get("/")
+    shutil.rmtree(key.root)
+    page = client.post("/terminer").get_data(as_text=True)
+    assert "Ta clé était déjà retirée" in page
+    assert "Tu peux retirer ta clé" not in page
+
+
+def test_a_page_asked_for_with_the_key_pulled_out_explains_what_to_do(client: FlaskClient, key: KeyPaths) -> None:
+    shutil.rmtree(key.root)
+    response = client.get("/demarches/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Je ne trouve plus ta clé" in page and "Rebranche ta clé" in page
+    assert 'href="/demarches/">Réessayer' in page
+
+
+def test_a_form_sent_with_the_key_pulled_out_keeps_what_was_typed(client: FlaskClient, key: KeyPaths) -> None:
+    client.get("/")
+    shutil.rmtree(key.root)
+    response = client.post(
+        "/demarches/nouvelle", data={"date": "2026-03-02", "action": "Écrire au CFA", "status": "À faire"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Écrire au CFA" in page and "Rebranche-la" in page
+
+
+def test_heartbeat_reports_the_key_and_counts_as_presence(client: FlaskClient, app: Flask, key: KeyPaths) -> None:
+    assert client.get("/battement?actif=1").get_json() == {"cle": True, "ouvert": True}
+    shutil.rmtree(key.root)
+    assert client.get("/battement").get_json() == {"cle": False, "ouvert": True}
+
+
+def test_instance_answers_its_token_only_while_the_key_names_it(client: FlaskClient, app: Flask, key: KeyPaths) -> None:
+    assert client.get("/instance").status_code == 503  # no state file yet
+    token = instance.claim(key, 5000)
+    app.config["INSTANCE_TOKEN"] = token
+    response = client.get("/instance")
+    assert response.status_code == 200 and response.get_data(as_text=True) == token
+    instance.claim(key, 5001)  # another passport took the key over
+    assert client.get("/instance").status_code == 503
+
+
+def test_heartbeat_script_is_served_same_origin(client: FlaskClient) -> None:
+    response = client.get("/static/alive.js")
+    assert response.status_code == 200
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_watchdog_stops_when_idle() -> None:
+    clock = Clock()
+    reasons: list[str] = []
+    dog = Watchdog(Limits(idle=60, browser_gone=30), clock, on_finish=reasons.append)
+    clock.now += 59
+    assert not dog.should_stop()
+    dog.saw_page()
+    clock.now += 59
+    assert not dog.should_stop()
+    clock.now += 1
+    assert dog.should_stop() and reasons == [IDLE]
+
+
+def test_watchdog_counts_an_active_heartbeat_as_use_and_a_silent_one_as_presence_only() -> None:
+    clock = Clock()
+    dog = Watchdog(Limits(idle=60, browser_gone=30), clock)
+    for _ in range(5):
+        clock.now += 20
+        dog.saw_beat(active=True)
+    assert not dog.should_stop()
+    for _ in range(3):
+        clock.now += 20
+        dog.saw_beat(active=False)
+    assert dog.should_stop() and dog.reason == IDLE
+
+
+def test_watchdog_stops_when_the_heartbeat_stops() -> None:
+    clock = Clock()
+    dog = Watchdog(Limits(idle=600, browser_gone=30), clock)
+    clock.now += 500
+    assert not dog.should_stop()  # no heartbeat ever: pages without JavaScript only have the idle limit
+    dog.saw_beat(active=False)
+    clock.now += 29
+    assert not dog.should_stop()
+    clock.now += 1
+    assert dog.should_stop() and dog.reason == BROWSER_GONE
+
+
+def test_watchdog_stops_when_the_key_stays_away_but_not_for_a_short_pull() -> None:
+    clock = Clock()
+    dog = Watchdog(Limits(idle=10_000, key_gone=60), clock)
+    dog.saw_key(False)
+    clock.now += 50
+    dog.saw_key(True)
+    dog.saw_key(False)
+    clock.now += 59
+    assert not dog.should_stop()
+    clock.now += 1
+    assert dog.should_stop() and dog.reason == KEY_GONE
+
+
+def test_watchdog_finishes_once_and_leaves_time_for_the_goodbye_page() -> None:
+    clock = Clock()
+    reasons: list[str] = []
+    dog = Watchdog(Limits(goodbye_grace=1.5), clock, on_finish=reasons.append)
+    assert dog.finish(FINISHED)
+    assert not dog.finish("stopped")
+    assert not dog.should_stop()
+    clock.now += 1.5
+    assert dog.should_stop()
+    assert reasons == [FINISHED]
+
+
+def test_frozen_program_finds_the_key_root_from_its_own_folder(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "KEY"
+    (root / "App" / "linux").mkdir(parents=True)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    for program in (root / "App" / "linux" / "passeport", root / "Passeport.exe"):
+        monkeypatch.setattr(sys, "executable", str(program))
+        assert keyroot.locate(None).root == root
+    assert keyroot.locate(str(tmp_path / "other")).root == tmp_path / "other"
+
+
+def test_program_copied_alone_keeps_its_data_next_to_itself(tmp_path: Path) -> None:
+    assert keyroot.frozen_root(tmp_path / "somewhere") == tmp_path / "somewhere"
+
+
+def test_log_keeps_events_and_drops_what_libraries_might_quote(key: KeyPaths) -> None:
+    keyroot.prepare(key)
+    handler = logfile.start(key)
+    try:
+        logging.getLogger("passport.launcher").info("started on port %d", 4242)
+        logging.getLogger("passport.web").error("Exception on /documents/fichier/suivi-zoelie.docx [GET]")
+        try:
+            raise ValueError("Zoélie Tartempion")
+        except ValueError:
+            logging.getLogger("waitress").exception("error while serving Zoélie")
+    finally:
+        logfile.stop(handler)
+    text = (key.logs / logfile.LOG_NAME).read_text(encoding="utf-8")
+    assert "started on port 4242" in text
+    assert "builtins.ValueError" in text and "test_session.py" in text
+    assert "zoelie" not in text.lower() and "Tartempion" not in text
+
+
+def test_log_rotates_to_stay_small(key: KeyPaths) -> None:
+    keyroot.prepare(key)
+    handler = logfile.start(key, max_bytes=2000)
+    try:
+        for number in range(500):
+            logging.getLogger("passport.test").info("event %d", number)
+    finally:
+        logfile.stop(handler)
+    files = sorted(path.name for path in key.logs.iterdir())
+    assert files == ["passeport.log", "passeport.log.1", "passeport.log.2"]
+    assert all(path.stat().st_size <= 2100 for path in key.logs.iterdir())
+    assert "event 499" in (key.logs / "passeport.log").read_text()
+
+
+def test_log_on_a_key_that_refuses_writes_is_simply_off(tmp_path: Path) -> None:
+    blocker = tmp_path / "KEY"
+    blocker.write_text("not a folder")  # Data/ cannot be created under a file
+    assert logfile.start(KeyPaths(blocker)) is None
+
+
+def test_browser_gets_the_library_path_the_person_had(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/tmp/_MEI123:/opt/lib")
+    monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/opt/lib")
+    browser.restore_library_path()
+    assert browser.os.environ["LD_LIBRARY_PATH"] == "/opt/lib"
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/tmp/_MEI123")
+    monkeypatch.delenv("LD_LIBRARY_PATH_ORIG")
+    browser.restore_library_path()
+    assert "LD_LIBRARY_PATH" not in browser.os.environ
+
+
+def test_loading_page_escapes_the_address(tmp_path: Path) -> None:
+    address = browser.loading_page(tmp_path, 'http://127.0.0.1:1/?a="<b>')
+    page = Path(address.removeprefix("file://")).read_text(encoding="utf-8")
+    assert "&quot;&lt;b&gt;" in page and '"<b>' not in page
