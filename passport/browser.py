@@ -39,6 +39,19 @@ a {{ color: #1d4e89; }}
 """
 
 
+def first_address(folder: Path, url: str) -> str:
+    """What the browser opens first: a loading page that turns into the passport.
+
+    Not on Linux: Ubuntu's Firefox and Chromium are snaps, which see a private
+    ``/tmp`` and show "file not found" for a page written there. There the
+    browser opens the passport's address itself; the socket already listens, so
+    the browser's own loading indicator turns into the home page just the same.
+    """
+    if sys.platform.startswith("linux"):
+        return url
+    return loading_page(folder, url)
+
+
 def loading_page(folder: Path, url: str) -> str:
     """Write the page the browser shows first and return its address.
 

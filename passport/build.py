@@ -42,6 +42,8 @@ def build_program(force: bool = False) -> Path:
     """This system's one-file program (Linux, macOS), built only when an input changed."""
     if sys.platform == "win32":
         raise SystemExit("Sous Windows, utilisez PyInstaller avec packaging/passport.spec (voir docs/key.md).")
+    if shutil.which("strip") is None:
+        raise SystemExit("Il manque l'outil « strip » (paquet Debian binutils) pour construire le programme.")
     digest = inputs_digest()
     program = CACHE / digest / "passeport"
     if program.is_file() and not force:
@@ -49,7 +51,7 @@ def build_program(force: bool = False) -> Path:
     work = REPOSITORY / "build" / "pyinstaller"
     shutil.rmtree(work, ignore_errors=True)
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR",
          "--distpath", str(work / "dist"), "--workpath", str(work / "work"), str(SPEC)],
         check=True,
         cwd=REPOSITORY,

@@ -82,7 +82,7 @@ def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Hand
     with tempfile.TemporaryDirectory(prefix="passeport-", ignore_cleanup_errors=True) as temp:
         say(url)
         if not args.no_browser:
-            browser.open_in_browser(browser.loading_page(Path(temp), url))
+            browser.open_in_browser(browser.first_address(Path(temp), url))
         try:
             serve(key, port, listener, token, watchdog)
         finally:

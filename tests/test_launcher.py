@@ -82,16 +82,12 @@ def finish(client: WebClient) -> str:
     return page
 
 
-def test_browser_opens_on_a_loading_page_that_leads_to_the_passport(launch: Launch) -> None:
+def test_browser_is_opened_on_the_passport_which_answers_at_once(launch: Launch) -> None:
+    """On Linux the browser gets the address itself (snap browsers cannot read a page in /tmp)."""
     process = launch.start()
     url = first_line(process)
     [(opened, _)] = launch.opened()
-    assert opened.startswith("file://")
-    loading = Path(opened.removeprefix("file://"))
-    assert loading.is_relative_to(launch.host_temp)
-    page = loading.read_text(encoding="utf-8")
-    assert f'http-equiv="refresh" content="0;url={url}"' in page
-    assert "Ton passeport s'ouvre" in page
+    assert opened == url
     status, home = WebClient(url).get("/")
     assert status == 200 and "Bienvenue dans ton passeport" in home
 
@@ -112,7 +108,7 @@ def test_terminer_saves_stops_and_leaves_nothing_behind(launch: Launch) -> None:
     assert "<script" not in page and "<form" not in page  # the page outlives the server
     assert wait_for_exit(process, timeout=15) == 0
     assert not instance.state_file(launch.key).exists()
-    assert list(launch.host_temp.iterdir()) == []  # the loading page and its folder are gone
+    assert list(launch.host_temp.iterdir()) == []  # the passport's temp folder is gone
     log = launch.log_text()
     assert "stopping: finished" in log
     for personal in ("Zoélie", "zoelie", "Marcelline", "Tartempion"):

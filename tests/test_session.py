@@ -229,6 +229,25 @@ def test_browser_gets_the_library_path_the_person_had(monkeypatch) -> None:
     assert "LD_LIBRARY_PATH" not in browser.os.environ
 
 
+@pytest.mark.parametrize("system", ["win32", "darwin"])
+def test_browser_first_shows_a_loading_page_that_turns_into_the_passport(
+    tmp_path: Path, monkeypatch, system: str
+) -> None:
+    monkeypatch.setattr(sys, "platform", system)
+    address = browser.first_address(tmp_path, "http://127.0.0.1:4242/")
+    page = Path(address.removeprefix("file://")).read_text(encoding="utf-8")
+    assert address.startswith("file://") and Path(address[7:]).parent == tmp_path
+    assert '<meta http-equiv="refresh" content="0;url=http://127.0.0.1:4242/">' in page
+    assert "Ton passeport s'ouvre" in page and 'href="http://127.0.0.1:4242/"' in page
+
+
+def test_linux_browser_opens_the_address_itself(tmp_path: Path, monkeypatch) -> None:
+    """Snap browsers (Ubuntu's default) cannot read a page written in /tmp."""
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert browser.first_address(tmp_path, "http://127.0.0.1:4242/") == "http://127.0.0.1:4242/"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_loading_page_escapes_the_address(tmp_path: Path) -> None:
     address = browser.loading_page(tmp_path, 'http://127.0.0.1:1/?a="<b>')
     page = Path(address.removeprefix("file://")).read_text(encoding="utf-8")
