@@ -28,7 +28,8 @@ sys.path.insert(0, str(REPO))
 
 from passport import build, instance, keylayout  # noqa: E402
 from passport.keyroot import KeyPaths  # noqa: E402
-from tests.support import WebClient, first_line  # noqa: E402
+from tests.http_session import HttpSession  # noqa: E402
+from tests.support import first_line  # noqa: E402
 
 FLOOR = [sys.executable, "-c", "import flask, docx, tinydb, waitress"]
 GOALS = {"python -m passport": 1.3, "bundle": 2.0}
@@ -57,13 +58,12 @@ def peak_memory(command: list[str], env: dict[str, str], key: KeyPaths) -> dict[
     """Peak resident memory (MB) of each process of a passport that served pages and a Word export."""
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        client = WebClient(first_line(process))
-        for path in ("/", "/profil", "/demarches/", "/structures/", "/documents/", "/demarches/nouvelle"):
-            client.get(path)
+        browser = HttpSession(first_line(process))
+        for path in ("/profil", "/demarches/", "/structures/", "/documents/"):
+            browser.get(path)
         step = {"date": "2026-03-02", "action": "Appeler la Mission Locale", "status": "À faire"}
-        client.post("/demarches/nouvelle", step)
-        client.get("/documents/")
-        client.post("/documents/suivi")
+        browser.post("/demarches/nouvelle", "/demarches/nouvelle", step)
+        browser.post("/documents/", "/documents/suivi", {})
         running = instance.read(key)
         assert running is not None
         pids = {"python": running.pid} | ({"bootloader": process.pid} if process.pid != running.pid else {})

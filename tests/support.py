@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import http.cookiejar
 import os
-import re
 import select
 import shutil
 import subprocess
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,41 +66,26 @@ def unmount(mount: Path) -> None:
         subprocess.run(["fusermount", "-u", str(mount)], check=False, capture_output=True)
 
 
-class WebClient:
-    """Speaks to a running passport over real HTTP, keeping cookies and the form token like a browser."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.csrf = ""
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
-        )
-
-    def get(self, path: str) -> tuple[int, str]:
-        return self._send(urllib.request.Request(self.base_url + path.lstrip("/")))
-
-    def post(self, path: str, fields: dict[str, str] | None = None) -> tuple[int, str]:
-        """Post a form with the token read from the last page that carried one."""
-        body = urllib.parse.urlencode({"csrf_token": self.csrf, **(fields or {})}).encode()
-        return self._send(urllib.request.Request(self.base_url + path.lstrip("/"), data=body, method="POST"))
-
-    def _send(self, request: urllib.request.Request) -> tuple[int, str]:
-        try:
-            with self._opener.open(request, timeout=30) as response:
-                status, text = response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            status, text = error.code, error.read().decode()
-        found = re.search(r'name="csrf_token" value="([^"]+)"', text)
-        if found:
-            self.csrf = found.group(1)
-        return status, text
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Let tests see a 302 (a saved form) instead of silently following it."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
+def raw_answers(form, text: str, structures: tuple[str, str] = ("cad", "mission-locale")) -> dict[str, list[str]]:
+    """Submitted input answering every field of ``form``; each text field gets ``text`` + its key."""
+    raw: dict[str, list[str]] = {}
+    for spec in form.fields():
+        if spec.type in ("text", "longtext"):
+            raw[spec.key] = [f"{text} {spec.key}"]
+        elif spec.type == "date":
+            raw[spec.key] = ["2026-11-29"] if spec.key != "birth_date" else ["2009-03-14"]
+        elif spec.type == "yesno":
+            raw[spec.key] = ["on"]
+        elif spec.type == "choice":
+            raw[spec.key] = [spec.choices[-1]]
+        elif spec.type == "multichoice":
+            raw[spec.key] = list(spec.choices[:2])
+        elif spec.type == "structure":
+            raw[spec.key] = [structures[0]]
+        elif spec.type == "referrals":
+            raw[spec.key] = list(structures)
+            raw[f"{spec.key}__main"] = [structures[1]]
+    return raw
 
 
 def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:

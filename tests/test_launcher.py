@@ -17,7 +17,9 @@ import pytest
 
 from passport import instance
 from passport.keyroot import KeyPaths
-from tests.support import WebClient, browser_recorder, first_line, wait_for_exit
+
+from http_session import HttpSession
+from support import browser_recorder, first_line, wait_for_exit
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -75,11 +77,9 @@ def launch(tmp_path: Path) -> Iterator[Launch]:
     launcher.stop_all()
 
 
-def finish(client: WebClient) -> str:
-    client.get("/")
-    status, page = client.post("/terminer")
-    assert status == 200
-    return page
+def finish(browser: HttpSession) -> str:
+    """Press "Terminer" on the home page."""
+    return browser.post("/", "/terminer", {})
 
 
 def test_browser_is_opened_on_the_passport_which_answers_at_once(launch: Launch) -> None:
@@ -88,21 +88,18 @@ def test_browser_is_opened_on_the_passport_which_answers_at_once(launch: Launch)
     url = first_line(process)
     [(opened, _)] = launch.opened()
     assert opened == url
-    status, home = WebClient(url).get("/")
-    assert status == 200 and "Bienvenue dans ton passeport" in home
+    assert "Bienvenue dans ton passeport" in HttpSession(url).first_page
 
 
 def test_terminer_saves_stops_and_leaves_nothing_behind(launch: Launch) -> None:
     process = launch.start()
-    client = WebClient(first_line(process))
-    client.get("/profil")
-    assert client.post("/profil", {"first_name": "Zoélie"})[0] == 302
-    client.get("/demarches/nouvelle")
+    browser = HttpSession(first_line(process))
+    assert "Bonjour Zoélie" in browser.post("/profil", "/profil", {"first_name": "Zoélie"})
     step = {"date": "2026-03-02", "action": "Appeler Marcelline Tartempion", "kind": "Appel", "status": "À faire"}
-    assert client.post("/demarches/nouvelle", step)[0] == 302
+    assert "enregistré" in browser.post("/demarches/nouvelle", "/demarches/nouvelle", step)
     assert launch.opened()
 
-    page = finish(client)
+    page = finish(browser)
 
     assert "Tu peux retirer ta clé" in page
     assert "<script" not in page and "<form" not in page  # the page outlives the server
@@ -139,7 +136,7 @@ def test_stale_state_from_a_killed_passport_does_not_block(launch: Launch) -> No
     process = launch.start("--no-browser")
     url = first_line(process)
 
-    assert WebClient(url).get("/")[0] == 200
+    assert "Bienvenue" in HttpSession(url).first_page
     assert instance.read(launch.key).pid == process.pid  # type: ignore[union-attr]
 
 
@@ -156,7 +153,7 @@ def test_state_naming_another_program_on_a_live_port_does_not_block(launch: Laun
         url = first_line(process)
 
         assert url != instance.page_url(other.server_address[1])
-        assert WebClient(url).get("/")[0] == 200
+        assert "Bienvenue" in HttpSession(url).first_page
     finally:
         other.shutdown()
 
@@ -171,8 +168,8 @@ def test_stops_by_itself_when_nobody_uses_it(launch: Launch) -> None:
 
 def test_stops_by_itself_when_the_browser_is_gone(launch: Launch) -> None:
     process = launch.start("--no-browser", "--browser-gone-seconds", "1")
-    client = WebClient(first_line(process))
-    assert client.get("/battement")[0] == 200  # a page was open, then its heartbeat stops
+    browser = HttpSession(first_line(process))
+    assert '"cle":true' in browser.get("/battement")  # a page was open, then its heartbeat stops
     assert wait_for_exit(process, timeout=15) == 0
     assert "stopping: browser-gone" in launch.log_text()
 
@@ -189,8 +186,6 @@ def test_windowed_build_without_stdout_or_stderr_still_serves(launch: Launch) ->
     while (running := instance.read(launch.key)) is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert running is not None and running.pid == process.pid
-    client = WebClient(running.url)
-    assert client.get("/")[0] == 200
-    finish(client)
+    finish(HttpSession(running.url))
     assert wait_for_exit(process, timeout=15) == 0
     assert process.stdout is not None and process.stdout.read() == ""
