@@ -26,7 +26,7 @@ from passport.keyroot import KeyPaths
 
 STATE_NAME = "passport-running.json"
 HOST = "127.0.0.1"
-PROBE_TIMEOUT = 5.0
+PROBE_TIMEOUT = 20.0  # a first passport still importing from a slow key answers late, but answers
 log = logging.getLogger(__name__)
 
 

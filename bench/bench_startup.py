@@ -1,6 +1,6 @@
 """Start-up, bundle size and memory of the passport, against a floor measured in the same run.
 
-    .venv/bin/python bench/startup.py [--rounds 7]
+    .venv/bin/python bench/bench_startup.py [--rounds 7]
 
 Times are from spawning the process to the home page's first answer (the address
 printed on the first line; the socket listens before the heavy imports, so one
