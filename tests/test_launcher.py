@@ -5,11 +5,15 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from passport import instance
 from passport.keyroot import KeyPaths
 
 from http_session import HttpSession
-from support import browser_recorder, first_line, wait_for_exit
+from support import browser_recorder, fat_image, first_line, need_root, wait_for_exit
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -189,3 +193,29 @@ def test_windowed_build_without_stdout_or_stderr_still_serves(launch: Launch) ->
     finish(HttpSession(running.url))
     assert wait_for_exit(process, timeout=15) == 0
     assert process.stdout is not None and process.stdout.read() == ""
+
+
+def test_key_pulled_out_while_open_shows_a_french_page_then_terminer_says_so(launch: Launch, tmp_path: Path) -> None:
+    need_root()
+    with fat_image(tmp_path) as mount:
+        launch.key = KeyPaths(mount)
+        process = launch.start("--no-browser")
+        browser = HttpSession(first_line(process))
+        assert '"cle":true' in browser.get("/battement")
+
+        subprocess.run(["fusermount", "-u", "-z", str(mount)], check=True)  # the key is pulled out
+
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            browser.get("/demarches/")
+        assert refused.value.code == 503
+        page = refused.value.read().decode()
+        assert "Je ne trouve plus ta clé" in page and "Réessayer" in page
+        assert '"cle":false' in browser.get("/battement")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)  # the page still has "Terminer"
+        assert token is not None
+        request = urllib.request.Request(
+            browser.base + "/terminer", data=urllib.parse.urlencode({"csrf_token": token.group(1)}).encode()
+        )
+        with browser.opener.open(request, timeout=30) as response:
+            assert "Ta clé était déjà retirée" in response.read().decode()
+        assert wait_for_exit(process, timeout=15) == 0
