@@ -1,8 +1,10 @@
 """Start the passport: find the key, serve it on 127.0.0.1, open the browser, stop cleanly.
 
-The order matters for a slow PC: the socket listens and the browser opens on a
-loading page *before* the heavy imports (Flask, python-docx), so the person sees
-something at once and the page turns into the passport as soon as it answers.
+The order matters for a slow PC: the socket listens and the browser is sent to
+it *before* the heavy imports (Flask, python-docx). The browser's request waits
+in the socket's queue, behind a loading page where the system allows one
+(``browser.first_address``), and the passport appears as soon as it answers.
+How it all fits, and why: docs/key.md.
 """
 
 from __future__ import annotations
