@@ -36,6 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-browser", action="store_true", help="ne pas ouvrir le navigateur")
     defaults = Limits()
     # Limits in seconds, for tests and measurements only.
+    parser.add_argument("--beat-seconds", type=float, default=defaults.beat, help=argparse.SUPPRESS)
     parser.add_argument("--idle-seconds", type=float, default=defaults.idle, help=argparse.SUPPRESS)
     parser.add_argument("--browser-gone-seconds", type=float, default=defaults.browser_gone, help=argparse.SUPPRESS)
     parser.add_argument("--key-gone-seconds", type=float, default=defaults.key_gone, help=argparse.SUPPRESS)
@@ -72,7 +73,12 @@ def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Hand
     url = instance.page_url(port)
     token = instance.claim(key, port)
     log.info("passport %s started: %s, frozen=%s, port %d", __version__, platform.system(), _frozen(), port)
-    limits = Limits(idle=args.idle_seconds, browser_gone=args.browser_gone_seconds, key_gone=args.key_gone_seconds)
+    limits = Limits(
+        beat=args.beat_seconds,
+        idle=args.idle_seconds,
+        browser_gone=args.browser_gone_seconds,
+        key_gone=args.key_gone_seconds,
+    )
 
     def let_go_of_key(reason: str) -> None:
         """Everything that touches the key, done before the goodbye page says it may be removed."""

@@ -24,6 +24,7 @@ KEY_GONE = "key-gone"
 class Limits:
     """Seconds before stopping; browsers slow timers in background tabs to one a minute."""
 
+    beat: float = 30  # how often an open page sends its heartbeat
     idle: float = 30 * 60
     browser_gone: float = 3 * 60
     key_gone: float = 10 * 60

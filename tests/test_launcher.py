@@ -23,7 +23,7 @@ from passport import instance
 from passport.keyroot import KeyPaths
 
 from http_session import HttpSession
-from support import browser_recorder, fat_image, first_line, need_root, wait_for_exit
+from support import browser_recorder, fat_image, first_line, need, need_root, wait_for_exit
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -219,3 +219,25 @@ def test_key_pulled_out_while_open_shows_a_french_page_then_terminer_says_so(lau
         with browser.opener.open(request, timeout=30) as response:
             assert "Ta clé était déjà retirée" in response.read().decode()
         assert wait_for_exit(process, timeout=15) == 0
+
+
+def test_real_browser_heartbeat_keeps_it_alive_and_closing_the_browser_stops_it(launch: Launch, tmp_path: Path) -> None:
+    """Chromium runs alive.js under the pages' CSP; once Chromium is gone, the passport stops."""
+    need("chromium")
+    process = launch.start("--no-browser", "--beat-seconds", "1", "--browser-gone-seconds", "4")
+    url = first_line(process)
+    chromium = subprocess.Popen(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'chromium'}", url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its renderer and helper processes go with it below
+    )  # fmt: skip
+    try:
+        time.sleep(8)  # the page loads and sends its first heartbeat
+        assert process.poll() is None
+    finally:
+        os.killpg(chromium.pid, signal.SIGKILL)
+        chromium.wait()
+    assert wait_for_exit(process, timeout=30) == 0
+    assert "stopping: browser-gone" in launch.log_text()

@@ -33,7 +33,7 @@ def test_every_page_has_a_terminer_button_that_posts_with_its_token(client: Flas
     form = re.search(r'<form class="finish" method="post" action="/terminer">(.*?)</form>', page, re.S)
     assert form is not None
     assert 'name="csrf_token"' in form.group(1) and ">Terminer</button>" in form.group(1)
-    assert '<script src="/static/alive.js" data-beat="/battement" defer></script>' in page
+    assert '<script src="/static/alive.js" data-beat="/battement" data-every="30000" defer></script>' in page
 
 
 def test_terminer_without_the_form_token_is_refused(app: Flask) -> None:

@@ -3,9 +3,9 @@
    Pages work without it: this only adds the warnings and the automatic stop. */
 (function () {
   "use strict";
-  var INTERVAL_MS = 30000;
   var script = document.currentScript;
   var beatUrl = script && script.getAttribute("data-beat");
+  var everyMs = Number(script && script.getAttribute("data-every")) || 30000;
   if (!beatUrl || !window.fetch) { return; }
   var active = false;
   var failures = 0;
@@ -40,5 +40,5 @@
   }
 
   beat();
-  window.setInterval(beat, INTERVAL_MS);
+  window.setInterval(beat, everyMs);
 }());

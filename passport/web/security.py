@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; "  # the heartbeat (static/alive.js) asks /battement
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 HEADERS = {

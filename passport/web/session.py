@@ -65,5 +65,6 @@ def finish() -> str:
 
 def init_app(app: Flask, dog: Watchdog) -> None:
     app.extensions["watchdog"] = dog
+    app.context_processor(lambda: {"beat_ms": int(dog.limits.beat * 1000)})
     app.before_request(_before)
     app.register_blueprint(bp)
