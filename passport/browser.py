@@ -1,67 +1,18 @@
-"""Opening the person's own browser, and the page it shows while the passport starts.
+"""Opening the person's own browser: the one place that starts it.
 
-Everything that opens a browser goes through ``open_in_browser`` so that the
-launch-secret hand-off can change the address in one place.
+``handoff.open_browser`` (the private forwarding page) and a second launch both
+come through ``open_in_browser``.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import sys
 import threading
 import webbrowser
-from pathlib import Path
 
-LOADING_NAME = "ouverture.html"
 log = logging.getLogger(__name__)
-LOADING_PAGE = """<!doctype html>
-<html lang="fr">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="refresh" content="0;url={url}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Ton passeport s'ouvre…</title>
-<style>
-body {{ font-family: system-ui, "Segoe UI", Arial, sans-serif; font-size: 1.4rem; margin: 3rem auto;
-  max-width: 40rem; padding: 0 1rem; color: #1b1b1b; }}
-h1 {{ font-size: 2.2rem; color: #1d4e89; }}
-a {{ color: #1d4e89; }}
-</style>
-</head>
-<body>
-<h1>Ton passeport s'ouvre…</h1>
-<p>Attends quelques secondes.</p>
-<p>Si rien ne se passe, <a href="{url}">clique ici pour ouvrir ton passeport</a>.</p>
-</body>
-</html>
-"""
-
-
-def first_address(folder: Path, url: str) -> str:
-    """What the browser opens first: a loading page that turns into the passport.
-
-    Not on Linux: Ubuntu's Firefox and Chromium are snaps, which see a private
-    ``/tmp`` and show "file not found" for a page written there. There the
-    browser opens the passport's address itself; the socket already listens, so
-    the browser's own loading indicator turns into the home page just the same.
-    """
-    if sys.platform.startswith("linux"):
-        return url
-    return loading_page(folder, url)
-
-
-def loading_page(folder: Path, url: str) -> str:
-    """Write the page the browser shows first and return its address.
-
-    The server's socket already listens when the browser opens this page, so its
-    instant redirect waits for the first answer while the page stays on screen:
-    the person sees "ton passeport s'ouvre" instead of an error.
-    """
-    page = folder / LOADING_NAME
-    page.write_text(LOADING_PAGE.format(url=html.escape(url, quote=True)), encoding="utf-8")
-    return page.as_uri()
 
 
 def open_in_browser(target: str) -> threading.Thread:

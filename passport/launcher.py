@@ -1,9 +1,9 @@
 """Start the passport: find the key, serve it on 127.0.0.1, open the browser, stop cleanly.
 
 The order matters for a slow PC: the socket listens and the browser is sent to
-it *before* the heavy imports (Flask, python-docx). The browser's request waits
-in the socket's queue, behind a loading page where the system allows one
-(``browser.first_address``), and the passport appears as soon as it answers.
+it *before* the heavy imports (Flask, python-docx). The browser shows the
+forwarding page ("Ouverture de ton passeport…", ``handoff``) while its request
+waits in the socket's queue, and the passport appears as soon as it answers.
 How it all fits, and why: docs/key.md.
 """
 
@@ -17,11 +17,9 @@ import platform
 import signal
 import socket
 import sys
-import tempfile
-from pathlib import Path
 from types import FrameType
 
-from passport import __version__, browser, instance, keyroot, logfile
+from passport import __version__, browser, handoff, instance, keyroot, logfile
 from passport.watchdog import Limits, Watchdog
 
 BROWSER_WAIT = 10.0
@@ -60,18 +58,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def show_running(running: instance.Running, no_browser: bool) -> int:
-    """A second double-click: show the passport already open on this key, then leave."""
-    say(running.url)
+    """A second double-click: show the passport already open on this key, then leave.
+
+    The running passport hands a new entry secret to this same user; without one
+    (another user of the PC), its plain address only works for a browser already let in.
+    """
+    entry = instance.new_entry(running)
+    if entry is None:
+        say(running.url)
+        if not no_browser:
+            browser.open_in_browser(running.url).join(BROWSER_WAIT)
+        return 0
+    secret, waiting = entry
+    url = handoff.entry_url(running.port, secret)
+    say(url)
     if not no_browser:
-        browser.open_in_browser(running.url).join(BROWSER_WAIT)
+        handoff.open_browser(url)
+        instance.wait_for_entry(running, waiting)  # the forwarding page is removed when we exit
     return 0
 
 
 def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Handler | None) -> int:
     listener = listen(args.port)
     port = listener.getsockname()[1]
-    url = instance.page_url(port)
+    secret = handoff.new_secret()
+    url = handoff.entry_url(port, secret)
     token = instance.claim(key, port)
+    relaunch = instance.write_relaunch(token)
     log.info("passport %s started: %s, frozen=%s, port %d", __version__, platform.system(), _frozen(), port)
     limits = Limits(
         beat=args.beat_seconds,
@@ -87,23 +100,26 @@ def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Hand
         logfile.stop(handler)
 
     watchdog = Watchdog(limits, on_finish=let_go_of_key)
-    with tempfile.TemporaryDirectory(prefix="passeport-", ignore_cleanup_errors=True) as temp:
-        say(url)
-        if not args.no_browser:
-            browser.open_in_browser(browser.first_address(Path(temp), url))
-        try:
-            serve(key, port, listener, token, watchdog)
-        finally:
-            watchdog.finish(STOPPED)
+    say(url)  # the console is this user's own; the browser gets it through a private page
+    if not args.no_browser:
+        handoff.open_browser(url)
+    try:
+        serve(key, listener, secret, {"INSTANCE_TOKEN": token, "RELAUNCH_TOKEN": relaunch}, watchdog)
+    finally:
+        watchdog.finish(STOPPED)
+        instance.remove_relaunch(token)
+        handoff.remove_pages()
     return 0
 
 
-def serve(key: keyroot.KeyPaths, port: int, listener: socket.socket, token: str | None, watchdog: Watchdog) -> None:
+def serve(
+    key: keyroot.KeyPaths, listener: socket.socket, secret: str, config: dict[str, str | None], watchdog: Watchdog
+) -> None:
     from passport.server import serve as serve_until_stopped  # the heavy imports, once the browser is on its way
     from passport.web import create_app
 
-    app = create_app(key, port, watchdog)
-    app.config["INSTANCE_TOKEN"] = token
+    app = create_app(key, listener.getsockname()[1], secret, watchdog)
+    app.config.update(config)
     for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if signum is not None:
             signal.signal(signum, _stop)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -12,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask, url_for
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -95,6 +98,19 @@ def raw_answers(form, text: str, structures: tuple[str, str] = ("cad", "mission-
     return raw
 
 
+def page_urls(app: Flask, values: dict[str, object]) -> list[str]:
+    """The address of every page (GET route) of ``app``, its variable parts taken from ``values``.
+
+    A route whose part ``values`` lacks raises ``KeyError``: a new page cannot be forgotten.
+    """
+    with app.test_request_context():
+        return sorted(
+            url_for(rule.endpoint, **{part: values[part] for part in rule.arguments})
+            for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods
+        )
+
+
 def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
     """The first line a started passport prints (its address), without hanging forever."""
     assert process.stdout is not None
@@ -115,6 +131,25 @@ def browser_recorder(folder: Path) -> tuple[str, Path]:
     script.write_text(f'#!/bin/sh\nprintf "%s|%s\\n" "$1" "${{LD_LIBRARY_PATH-unset}}" >> "{log}"\n')
     script.chmod(0o755)
     return f"{script} %s", log
+
+
+def browser_opened(log: Path, count: int = 1, timeout: float = 20) -> list[tuple[str, str]]:
+    """What the recording browser was asked to open: (address, LD_LIBRARY_PATH), once ``count`` came."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = log.read_text().splitlines() if log.exists() else []
+        if len(lines) >= count:
+            return [(address, library_path) for address, library_path in (line.split("|", 1) for line in lines)]
+        time.sleep(0.05)
+    raise TimeoutError("the browser was not opened")
+
+
+def forwarded_to(opened: str) -> str:
+    """The address a private forwarding page (``file://``) sends the browser to."""
+    page = Path(opened.removeprefix("file://")).read_text(encoding="utf-8")
+    found = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', page)
+    assert found is not None, page
+    return html.unescape(found.group(1))
 
 
 def wait_for_exit(process: subprocess.Popen[str], timeout: float = 30) -> int:

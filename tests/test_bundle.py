@@ -23,9 +23,11 @@ from passport.store import Store
 
 from http_session import HttpSession
 from support import (
+    browser_opened,
     browser_recorder,
     fat_image,
     first_line,
+    forwarded_to,
     mount_fat,
     need,
     need_root,
@@ -85,6 +87,8 @@ def test_bundle_runs_from_a_fat32_key_and_leaves_nothing_behind(program: Path, t
         process = start()
         url = first_line(process)
         assert any(p.name.startswith("_MEI") for p in host_temp.iterdir())  # unpacked in the PC's temp folder
+        [(page, library_path)] = browser_opened(browser_log)
+        assert forwarded_to(page) == url and library_path == PERSON_LIBRARY_PATH  # restored for the browser
         browser = HttpSession(url)
         for path in PAGES:
             assert "Terminer" in browser.get(path), path  # any error status raises
@@ -92,15 +96,16 @@ def test_bundle_runs_from_a_fat32_key_and_leaves_nothing_behind(program: Path, t
         assert "est prêt et enregistré sur ta clé" in browser.post("/documents/", "/documents/suivi", {})
 
         second = start()
+        again = first_line(second)  # a fresh entry secret from the running passport
+        assert again != url and again.split("?")[0] == url.split("?")[0]
+        page, library_path = browser_opened(browser_log, 2)[1]
+        assert forwarded_to(page) == again and library_path == PERSON_LIBRARY_PATH
+        assert "Bienvenue" in HttpSession(again).first_page  # a browser without the cookie gets back in
         assert wait_for_exit(second, timeout=60) == 0, second.stderr.read() if second.stderr else ""
-        assert first_line(second) == url
-
-        opened = [line.split("|") for line in browser_log.read_text().splitlines()]
-        assert opened == [[url, PERSON_LIBRARY_PATH]] * 2  # the person's library path, restored for the browser
 
         assert "Tu peux retirer ta clé" in browser.post("/", "/terminer", {})
         assert wait_for_exit(process, timeout=30) == 0, process.stderr.read() if process.stderr else ""
-        assert list(host_temp.iterdir()) == []  # the _MEI folders and the passport's own: all gone
+        assert list(host_temp.iterdir()) == []  # _MEI folders, forwarding pages, relaunch token: all gone
         assert not instance.state_file(KeyPaths(mount)).exists()
 
     remounted = tmp_path / "remounted"

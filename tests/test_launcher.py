@@ -23,7 +23,16 @@ from passport import instance
 from passport.keyroot import KeyPaths
 
 from http_session import HttpSession
-from support import browser_recorder, fat_image, first_line, need, need_root, wait_for_exit
+from support import (
+    browser_opened,
+    browser_recorder,
+    fat_image,
+    first_line,
+    forwarded_to,
+    need,
+    need_root,
+    wait_for_exit,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -53,16 +62,8 @@ class Launch:
         self.processes.append(process)
         return process
 
-    def opened(self, count: int = 1, timeout: float = 20) -> list[tuple[str, str]]:
-        """What the browser was asked to open: (address, LD_LIBRARY_PATH) pairs."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.browser_log.exists():
-                lines = self.browser_log.read_text().splitlines()
-                if len(lines) >= count:
-                    return [tuple(line.split("|", 1)) for line in lines]  # type: ignore[misc]
-            time.sleep(0.05)
-        raise TimeoutError("the browser was not opened")
+    def opened(self, count: int = 1) -> list[tuple[str, str]]:
+        return browser_opened(self.browser_log, count)
 
     def log_text(self) -> str:
         return "".join(path.read_text() for path in sorted(self.key.logs.glob("passeport.log*")))
@@ -86,13 +87,13 @@ def finish(browser: HttpSession) -> str:
     return browser.post("/", "/terminer", {})
 
 
-def test_browser_is_opened_on_the_passport_which_answers_at_once(launch: Launch) -> None:
-    """On Linux the browser gets the address itself (snap browsers cannot read a page in /tmp)."""
+def test_browser_is_sent_through_a_private_page_that_leads_into_the_passport(launch: Launch) -> None:
     process = launch.start()
     url = first_line(process)
     [(opened, _)] = launch.opened()
-    assert opened == url
+    assert opened.startswith(f"file://{launch.host_temp}/") and forwarded_to(opened) == url
     assert "Bienvenue dans ton passeport" in HttpSession(url).first_page
+    assert not Path(opened.removeprefix("file://")).exists()  # used, so removed
 
 
 def test_terminer_saves_stops_and_leaves_nothing_behind(launch: Launch) -> None:
@@ -109,25 +110,47 @@ def test_terminer_saves_stops_and_leaves_nothing_behind(launch: Launch) -> None:
     assert "<script" not in page and "<form" not in page  # the page outlives the server
     assert wait_for_exit(process, timeout=15) == 0
     assert not instance.state_file(launch.key).exists()
-    assert list(launch.host_temp.iterdir()) == []  # the passport's temp folder is gone
+    assert list(launch.host_temp.iterdir()) == []  # forwarding page, relaunch token: all gone
     log = launch.log_text()
     assert "stopping: finished" in log
     for personal in ("Zoélie", "zoelie", "Marcelline", "Tartempion"):
         assert personal not in log
 
 
-def test_second_launch_opens_the_running_passport_and_exits(launch: Launch) -> None:
+def test_second_launch_lets_a_browser_back_into_the_running_passport_and_exits(launch: Launch) -> None:
+    """The first entry secret is spent: the second launch gets a fresh one for this user's browser."""
     first = launch.start()
     url = first_line(first)
-    launch.opened(1)
+    HttpSession(url)  # the first browser went in, then was closed (its cookie is gone)
 
     second = launch.start()
+    again = first_line(second)
 
+    assert again != url and again.split("?")[0] == url.split("?")[0]  # same passport, new secret
+    opened = launch.opened(2)[1][0]
+    assert forwarded_to(opened) == again
+    assert "Bienvenue dans ton passeport" in HttpSession(again).first_page  # a browser with no cookie
     assert wait_for_exit(second, timeout=20) == 0
-    assert first_line(second) == url
-    assert launch.opened(2)[1][0] == url
+    assert not Path(opened.removeprefix("file://")).exists()
     assert first.poll() is None
     assert instance.read(launch.key).pid == first.pid  # type: ignore[union-attr]
+
+
+def test_second_launch_by_another_user_gets_no_way_in(launch: Launch, tmp_path: Path) -> None:
+    """Another user of the PC has another temp folder: no relaunch token, only the plain address."""
+    first = launch.start("--no-browser")
+    url = first_line(first)
+    launch.host_temp = tmp_path / "other-user-temp"
+    launch.host_temp.mkdir()
+
+    second = launch.start("--no-browser")
+
+    assert wait_for_exit(second, timeout=20) == 0
+    plain = first_line(second)
+    assert plain == url.split("entrer")[0]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        HttpSession(plain)
+    assert refused.value.code == 403
 
 
 def test_stale_state_from_a_killed_passport_does_not_block(launch: Launch) -> None:
@@ -190,7 +213,8 @@ def test_windowed_build_without_stdout_or_stderr_still_serves(launch: Launch) ->
     while (running := instance.read(launch.key)) is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert running is not None and running.pid == process.pid
-    finish(HttpSession(running.url))
+    second = launch.start("--no-browser")  # no console to read: a second launch prints a way in
+    finish(HttpSession(first_line(second)))
     assert wait_for_exit(process, timeout=15) == 0
     assert process.stdout is not None and process.stdout.read() == ""
 
@@ -214,7 +238,9 @@ def test_key_pulled_out_while_open_shows_a_french_page_then_terminer_says_so(lau
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)  # the page still has "Terminer"
         assert token is not None
         request = urllib.request.Request(
-            browser.base + "/terminer", data=urllib.parse.urlencode({"csrf_token": token.group(1)}).encode()
+            browser.base + "/terminer",
+            data=urllib.parse.urlencode({"csrf_token": token.group(1)}).encode(),
+            headers={"Origin": browser.base},
         )
         with browser.opener.open(request, timeout=30) as response:
             assert "Ta clé était déjà retirée" in response.read().decode()

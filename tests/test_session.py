@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import stat
 import sys
 from pathlib import Path
 
@@ -36,9 +37,12 @@ def test_every_page_has_a_terminer_button_that_posts_with_its_token(client: Flas
     assert '<script src="/static/alive.js" data-beat="/battement" data-every="30000" defer></script>' in page
 
 
-def test_terminer_without_the_form_token_is_refused(app: Flask) -> None:
-    plain = FlaskClient(app)  # no token, as from another site's page
-    assert plain.post("/terminer").status_code == 400
+def test_terminer_without_the_form_token_or_the_cookie_is_refused(
+    client: FlaskClient, stranger: FlaskClient, app: Flask
+) -> None:
+    origin = {"Origin": app.config["PASSPORT_ORIGIN"]}
+    assert FlaskClient.post(client, "/terminer", headers=origin).status_code == 400  # no form token
+    assert stranger.post("/terminer", headers=origin).status_code == 403
     assert not app.extensions["watchdog"].finished
 
 
@@ -85,14 +89,48 @@ def test_heartbeat_reports_the_key_and_counts_as_presence(client: FlaskClient, a
     assert client.get("/battement").get_json() == {"cle": False, "ouvert": True}
 
 
-def test_instance_answers_its_token_only_while_the_key_names_it(client: FlaskClient, app: Flask, key: KeyPaths) -> None:
-    assert client.get("/instance").status_code == 503  # no state file yet
+def test_instance_answers_its_token_only_while_the_key_names_it(
+    stranger: FlaskClient, app: Flask, key: KeyPaths
+) -> None:
+    """Asked by a second launch, which has no cookie."""
+    assert stranger.get("/instance").status_code == 503  # no state file yet
     token = instance.claim(key, 5000)
     app.config["INSTANCE_TOKEN"] = token
-    response = client.get("/instance")
-    assert response.status_code == 200 and response.get_data(as_text=True) == token
+    response = stranger.get("/instance")
+    assert response.status_code == 200 and response.get_json() == {"token": token, "attente": 1}
     instance.claim(key, 5001)  # another passport took the key over
-    assert client.get("/instance").status_code == 503
+    assert stranger.get("/instance").status_code == 503
+
+
+def test_a_new_entry_secret_only_for_the_holder_of_the_relaunch_token(
+    stranger: FlaskClient, app: Flask, key: KeyPaths
+) -> None:
+    app.config.update(INSTANCE_TOKEN=instance.claim(key, 5000), RELAUNCH_TOKEN="relaunch-" + "r" * 32)
+    for wrong in ("", "relaunch-guess", "relaunch-" + "r" * 31):
+        answer = stranger.get("/instance", headers={instance.RELAUNCH_HEADER: wrong}).get_json()
+        assert "entree" not in answer and answer["attente"] == 1
+    answer = stranger.get("/instance", headers={instance.RELAUNCH_HEADER: "relaunch-" + "r" * 32}).get_json()
+    assert answer["attente"] == 2
+    assert stranger.get(f"/entrer?jeton={answer['entree']}").status_code == 200
+    assert stranger.get("/").status_code == 200  # let in
+    assert stranger.get("/instance").get_json()["attente"] == 1  # the first launch's is still unused
+
+
+def test_relaunch_token_is_private_to_this_user_and_removed_with_the_passport(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(instance.tempfile, "tempdir", str(tmp_path))
+    relaunch = instance.write_relaunch("t" * 22)
+    path = instance.relaunch_file("t" * 22)
+    assert path.parent == tmp_path and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert instance.read_relaunch("t" * 22) == relaunch
+    assert instance.write_relaunch("t" * 22) is None  # never over a file already there
+    instance.remove_relaunch("t" * 22)
+    assert not path.exists()
+
+
+def test_a_state_file_whose_token_could_name_another_file_is_ignored(key: KeyPaths) -> None:
+    key.data.mkdir(parents=True)
+    instance.state_file(key).write_text('{"pid": 1, "port": 2, "token": "../../etc/passwd"}')
+    assert instance.read(key) is None
 
 
 def test_heartbeat_script_is_served_same_origin(client: FlaskClient) -> None:
@@ -227,28 +265,3 @@ def test_browser_gets_the_library_path_the_person_had(monkeypatch) -> None:
     monkeypatch.delenv("LD_LIBRARY_PATH_ORIG")
     browser.restore_library_path()
     assert "LD_LIBRARY_PATH" not in browser.os.environ
-
-
-@pytest.mark.parametrize("system", ["win32", "darwin"])
-def test_browser_first_shows_a_loading_page_that_turns_into_the_passport(
-    tmp_path: Path, monkeypatch, system: str
-) -> None:
-    monkeypatch.setattr(sys, "platform", system)
-    address = browser.first_address(tmp_path, "http://127.0.0.1:4242/")
-    page = Path(address.removeprefix("file://")).read_text(encoding="utf-8")
-    assert address.startswith("file://") and Path(address[7:]).parent == tmp_path
-    assert '<meta http-equiv="refresh" content="0;url=http://127.0.0.1:4242/">' in page
-    assert "Ton passeport s'ouvre" in page and 'href="http://127.0.0.1:4242/"' in page
-
-
-def test_linux_browser_opens_the_address_itself(tmp_path: Path, monkeypatch) -> None:
-    """Snap browsers (Ubuntu's default) cannot read a page written in /tmp."""
-    monkeypatch.setattr(sys, "platform", "linux")
-    assert browser.first_address(tmp_path, "http://127.0.0.1:4242/") == "http://127.0.0.1:4242/"
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_loading_page_escapes_the_address(tmp_path: Path) -> None:
-    address = browser.loading_page(tmp_path, 'http://127.0.0.1:1/?a="<b>')
-    page = Path(address.removeprefix("file://")).read_text(encoding="utf-8")
-    assert "&quot;&lt;b&gt;" in page and '"<b>' not in page

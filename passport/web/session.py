@@ -1,10 +1,14 @@
 """The life of a session: the heartbeat, the "Terminer" button, and a key pulled out.
 
-``/instance`` and ``/battement`` are asked for without a page (by a second
-launch, by the heartbeat script): they answer nothing personal.
+``/instance`` is asked by a second launch, without the session cookie: it proves
+which passport this is and, to a caller holding the relaunch token from this
+user's temp folder, hands a new one-time entry secret. ``/battement`` is the
+heartbeat script's. Neither answers anything personal.
 """
 
 from __future__ import annotations
+
+import hmac
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
@@ -47,12 +51,19 @@ def beat() -> Response:
 
 
 @bp.get("/instance")
-def instance_token() -> tuple[str, int, dict[str, str]]:
+def instance_token() -> Response | tuple[Response, int]:
     """Prove to a second launch that this server is the one the key's state file names."""
     token = current_app.config.get("INSTANCE_TOKEN")
     if watchdog().finished or not instance.is_current(_key(), token):
-        return "", 503, {"Content-Type": "text/plain"}
-    return str(token), 200, {"Content-Type": "text/plain"}
+        return jsonify(), 503
+    launch = current_app.extensions["launch"]
+    answer: dict[str, object] = {"token": token}
+    relaunch = current_app.config.get("RELAUNCH_TOKEN") or ""
+    offered = request.headers.get(instance.RELAUNCH_HEADER, "")
+    if relaunch and hmac.compare_digest(offered.encode(), relaunch.encode()):
+        answer["entree"] = launch.issue()
+    answer["attente"] = launch.pending
+    return jsonify(answer)
 
 
 @bp.post("/terminer")
