@@ -7,6 +7,7 @@ The bundle is built once per test session (``passport.build`` keeps it in
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import zipfile
@@ -16,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from passport import build, forms, instance, keylayout
+from passport import build, forms, instance, keyform, keylayout
 from passport.keyroot import KeyPaths
 from passport.records import Passport, load_directory
 from passport.store import Store
 
+from form_support import EXAMPLES, GOOD, docx_text
 from http_session import HttpSession
 from support import (
     browser_opened,
@@ -83,7 +85,9 @@ def test_bundle_runs_from_a_fat32_key_and_leaves_nothing_behind(program: Path, t
     # A sparse 300 MB image with 4 KB clusters; the one-file program starts from it in ~1.5 s
     # (with 512-byte clusters fusefat takes ~9 s to read the end of a 10 MB file).
     with fat_image(tmp_path, size_mb=300, cluster_kb=4) as mount, launcher(mount / "Passeport", env) as start:
-        keylayout.assemble(mount, {keylayout.LINUX: program})
+        key = keylayout.assemble(mount, {keylayout.LINUX: program})
+        shutil.copyfile(EXAMPLES / "formulaire-cio.toml", key.data / keyform.FORM_FILE)  # a structure's form
+        shutil.copyfile(EXAMPLES / "modele-bilan-cio.docx", key.data / keyform.TEMPLATE_FILE)  # and Word template
         process = start()
         url = first_line(process)
         assert any(p.name.startswith("_MEI") for p in host_temp.iterdir())  # unpacked in the PC's temp folder
@@ -94,6 +98,9 @@ def test_bundle_runs_from_a_fat32_key_and_leaves_nothing_behind(program: Path, t
             assert "Terminer" in browser.get(path), path  # any error status raises
         assert "enregistré" in browser.post("/demarches/nouvelle", "/demarches/nouvelle", STEP)
         assert "est prêt et enregistré sur ta clé" in browser.post("/documents/", "/documents/suivi", {})
+        assert "enregistré" in browser.post("/bilans/nouveau", "/bilans/nouveau", GOOD)
+        made = browser.post("/documents/", "/documents/bilan", {})  # through docxtpl, inside the bundle
+        assert "est prêt et enregistré sur ta clé" in made and "n&#39;a pas pu être utilisé" not in made
 
         second = start()
         again = first_line(second)  # a fresh entry secret from the running passport
@@ -118,6 +125,8 @@ def test_bundle_runs_from_a_fat32_key_and_leaves_nothing_behind(program: Path, t
         [document] = key.exports.glob("suivi-*.docx")
         with zipfile.ZipFile(document) as docx:
             assert STEP["action"] in docx.read("word/document.xml").decode()
+        [intake] = key.exports.glob("bilan-*.docx")
+        assert GOOD["solution"] in docx_text(intake)
         assert "stopping: finished" in (key.logs / "passeport.log").read_text()
     finally:
         unmount(remounted)
