@@ -21,9 +21,7 @@
 
   function answer(state) {
     failures = 0;
-    var onKeyGonePage = document.querySelector("[data-key-gone]") !== null;
-    if (state.cle && onKeyGonePage) { window.location.reload(); return; }
-    show("cle-absente", !state.cle && !onKeyGonePage);
+    show("cle-absente", !state.cle);
     show("passeport-ferme", !state.ouvert);
   }
 

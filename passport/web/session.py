@@ -29,17 +29,23 @@ def _key() -> keyroot.KeyPaths:
 
 
 def _before() -> tuple[str, int] | None:
-    """Count the person's activity; once finished, or with the key gone, show that instead."""
+    """Count the person's activity; once finished, every page says goodbye."""
     if request.endpoint in QUIET:
         return None
     watchdog().saw_page()
     if watchdog().finished:
         return render_template("goodbye.html", key_present=True), 200
-    if request.method == "GET" and not keyroot.reachable(_key()):
-        watchdog().saw_key(False)
-        # A form sent while the key is out is answered by its own page, input kept.
-        return render_template("key_gone.html"), 503
     return None
+
+
+def _key_gone() -> dict[str, bool]:
+    """Pages still show what the passport holds with the key out, under a French warning.
+
+    Saves then fail with their own message and keep what was typed (``views``).
+    """
+    present = keyroot.reachable(_key())
+    watchdog().saw_key(present)
+    return {"key_gone": not present}
 
 
 @bp.get("/battement")
@@ -70,6 +76,9 @@ def instance_token() -> Response | tuple[Response, int]:
 def finish() -> str:
     """Let go of the key, then say in large letters that it may be removed."""
     present = keyroot.reachable(_key())
+    passport = current_app.extensions.get("passport")
+    if passport is not None:
+        passport.store.close()  # lets go of Data/passport.lock before saying the key may go
     watchdog().finish(FINISHED)
     return render_template("goodbye.html", key_present=present)
 
@@ -77,5 +86,6 @@ def finish() -> str:
 def init_app(app: Flask, dog: Watchdog) -> None:
     app.extensions["watchdog"] = dog
     app.context_processor(lambda: {"beat_ms": int(dog.limits.beat * 1000)})
+    app.context_processor(_key_gone)
     app.before_request(_before)
     app.register_blueprint(bp)
