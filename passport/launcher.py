@@ -17,13 +17,20 @@ import platform
 import signal
 import socket
 import sys
+import time
 from types import FrameType
 
 from passport import __version__, browser, handoff, instance, keyroot, logfile
+from passport.keylock import KeyInUseError, KeyLock
 from passport.watchdog import Limits, Watchdog
 
 BROWSER_WAIT = 10.0
+STARTING_WAIT = 15.0
 STOPPED = "stopped"
+ALREADY_OPEN = (
+    "Ton passeport est déjà ouvert par un autre programme sur cet ordinateur. "
+    "Ferme-le (bouton « Terminer »), puis double-clique à nouveau sur « Passeport »."
+)
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--idle-seconds", type=float, default=defaults.idle, help=argparse.SUPPRESS)
     parser.add_argument("--browser-gone-seconds", type=float, default=defaults.browser_gone, help=argparse.SUPPRESS)
     parser.add_argument("--key-gone-seconds", type=float, default=defaults.key_gone, help=argparse.SUPPRESS)
+    parser.add_argument("--starting-wait-seconds", type=float, default=STARTING_WAIT, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -50,11 +58,29 @@ def main(argv: list[str] | None = None) -> int:
         return show_running(running, args.no_browser)
     with contextlib.suppress(OSError):  # a write-protected key: the pages say what can and cannot be done
         keyroot.prepare(key)
+    key_lock = KeyLock(key.data)
+    try:
+        with contextlib.suppress(OSError):  # no lock on a write-protected key: the store retries at its first save
+            key_lock.claim()
+    except KeyInUseError:
+        return already_open(key, args.no_browser, args.starting_wait_seconds)
     handler = logfile.start(key)
     try:
-        return start(args, key, handler)
+        return start(args, key, handler, key_lock)
     finally:
         logfile.stop(handler)
+
+
+def already_open(key: keyroot.KeyPaths, no_browser: bool, wait: float) -> int:
+    """Another passport program holds the key: two double-clicks at once, or one still starting."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        running = instance.find_running(key)
+        if running is not None:
+            return show_running(running, no_browser)
+        time.sleep(0.2)
+    print(ALREADY_OPEN, file=sys.stderr)
+    return 1
 
 
 def show_running(running: instance.Running, no_browser: bool) -> int:
@@ -78,7 +104,7 @@ def show_running(running: instance.Running, no_browser: bool) -> int:
     return 0
 
 
-def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Handler | None) -> int:
+def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Handler | None, key_lock: KeyLock) -> int:
     listener = listen(args.port)
     port = listener.getsockname()[1]
     secret = handoff.new_secret()
@@ -97,6 +123,7 @@ def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Hand
         """Everything that touches the key, done before the goodbye page says it may be removed."""
         log.info("stopping: %s", reason)
         instance.release(key, token)
+        key_lock.release()
         logfile.stop(handler)
 
     watchdog = Watchdog(limits, on_finish=let_go_of_key)

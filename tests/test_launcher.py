@@ -34,6 +34,14 @@ from support import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
+HOLD_THE_KEY = """
+import sys, time
+from pathlib import Path
+from passport.store import Store
+store = Store(Path(sys.argv[1]))
+print("holding", flush=True)
+time.sleep(120)
+"""
 pytestmark = pytest.mark.slow
 
 
@@ -256,3 +264,28 @@ def test_real_browser_heartbeat_keeps_it_alive_and_closing_the_browser_stops_it(
         chromium.wait()
     assert wait_for_exit(process, timeout=30) == 0
     assert "stopping: browser-gone" in launch.log_text()
+
+
+def test_two_double_clicks_at_once_give_one_passport(launch: Launch) -> None:
+    first, second = launch.start("--no-browser"), launch.start("--no-browser")
+    lines = [first_line(first), first_line(second)]
+    deadline = time.monotonic() + 30
+    while all(p.poll() is None for p in (first, second)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [(serving, url)] = [(p, line) for p, line in zip((first, second), lines, strict=True) if p.poll() is None]
+    [(gone, way_in)] = [(p, line) for p, line in zip((first, second), lines, strict=True) if p is not serving]
+    assert gone.returncode == 0
+    assert way_in != url and way_in.split("?")[0] == url.split("?")[0]  # the same passport, a fresh entry
+    assert "Bienvenue" in HttpSession(way_in).first_page
+    assert instance.read(launch.key).pid == serving.pid  # type: ignore[union-attr]
+
+
+def test_a_key_held_by_another_program_is_refused_in_french(launch: Launch) -> None:
+    """Another passport program (an old version, a copy elsewhere) has the key open, with no state file."""
+    launch.key.data.mkdir(parents=True)
+    holder = launch.popen([sys.executable, "-c", HOLD_THE_KEY, str(launch.key.data)])
+    assert first_line(holder) == "holding"
+    process = launch.start("--no-browser", "--starting-wait-seconds", "1")
+    assert wait_for_exit(process, timeout=30) == 1
+    assert process.stderr is not None and "Ton passeport est déjà ouvert" in process.stderr.read()
+    assert process.stdout is not None and process.stdout.read() == ""  # no address: nothing served
