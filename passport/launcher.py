@@ -112,12 +112,6 @@ def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Hand
     token = instance.claim(key, port)
     relaunch = instance.write_relaunch(token)
     log.info("passport %s started: %s, frozen=%s, port %d", __version__, platform.system(), _frozen(), port)
-    limits = Limits(
-        beat=args.beat_seconds,
-        idle=args.idle_seconds,
-        browser_gone=args.browser_gone_seconds,
-        key_gone=args.key_gone_seconds,
-    )
 
     def let_go_of_key(reason: str) -> None:
         """Everything that touches the key, done before the goodbye page says it may be removed."""
@@ -126,7 +120,7 @@ def start(args: argparse.Namespace, key: keyroot.KeyPaths, handler: logging.Hand
         key_lock.release()
         logfile.stop(handler)
 
-    watchdog = Watchdog(limits, on_finish=let_go_of_key)
+    watchdog = Watchdog(_limits(args), on_finish=let_go_of_key)
     say(url)  # the console is this user's own; the browser gets it through a private page
     if not args.no_browser:
         handoff.open_browser(url)
@@ -152,6 +146,15 @@ def serve(
             signal.signal(signum, _stop)
     with contextlib.suppress(KeyboardInterrupt):
         serve_until_stopped(app, listener, watchdog, key)
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(
+        beat=args.beat_seconds,
+        idle=args.idle_seconds,
+        browser_gone=args.browser_gone_seconds,
+        key_gone=args.key_gone_seconds,
+    )
 
 
 def listen(port: int) -> socket.socket:
