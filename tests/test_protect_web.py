@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from passport import indicators, vault
 from passport.keyroot import KeyPaths
 from passport.store import LOCKED, OPEN, PENDING, Store
+from passport.watchdog import Watchdog
 from passport.web import create_app, protection
 from passport.wordtemplate import document_text
 
@@ -54,10 +55,10 @@ class Passport:
 
     def __init__(self, key: KeyPaths) -> None:
         self.clock = Clock()
-        self.app: Flask = create_app(key, port=5000, secret=LAUNCH_SECRET)
+        self.watchdog = Watchdog(clock=self.clock)
+        self.app: Flask = create_app(key, port=5000, secret=LAUNCH_SECRET, watchdog=self.watchdog)
         self.app.config["TESTING"] = True
         self.app.test_client_class = Client
-        self.app.extensions["idle"] = protection.Idle(clock=self.clock)
         self.app.extensions["attempts"] = protection.Attempts(self.clock)
         self.client: FlaskClient = self.app.test_client()
 
@@ -194,11 +195,31 @@ def test_the_lock_button_and_a_long_idle_time_lock_the_passport(starts):
     assert passport.state == LOCKED
     passport.client.post("/deverrouiller", data={"phrase": PHRASE})
     passport.clock.now += protection.IDLE_LOCK_SECONDS - 1
-    assert passport.client.get("/").status_code == 200, "activity resets the idle time"
+    assert passport.client.get("/").status_code == 200, "a page asked for is activity"
+    passport.clock.now += protection.IDLE_LOCK_SECONDS - 1
+    assert "verrouille" not in passport.client.get("/battement?actif=1").json, "typing on a page too"
+    passport.clock.now += protection.IDLE_LOCK_SECONDS - 1
+    assert "verrouille" not in passport.client.get("/battement").json, "a beat alone is not"
+    passport.clock.now += 1
+    assert passport.client.get("/battement").json["verrouille"] is True, "the open page goes to the unlock page"
+    assert passport.state == LOCKED
+    assert "verrouillé parce que personne ne l'utilisait" in text(passport.client.get("/deverrouiller"))
+    passport.client.post("/deverrouiller", data={"phrase": PHRASE})
     passport.clock.now += protection.IDLE_LOCK_SECONDS
     response = passport.client.get("/demarches/")
-    assert response.location == "/deverrouiller" and passport.state == LOCKED
-    assert "verrouillé parce que personne ne l'utilisait" in text(passport.client.get("/deverrouiller"))
+    assert response.location == "/deverrouiller" and passport.state == LOCKED, "or the next page asked for"
+
+
+def test_terminer_and_the_watchdog_s_own_stops_lock_the_key(starts):
+    key, opened = starts
+    choose(start(key, opened))
+    passport = unlocked(key, opened)
+    goodbye = passport.client.post("/terminer")
+    assert goodbye.status_code == 200 and passport.state == LOCKED
+    assert "Bonjour" not in text(passport.client.get("/")), "after Terminer, no page shows the sheets"
+    other = unlocked(key, opened)
+    other.watchdog.finish("idle")  # what the serving loop does when a limit is passed
+    assert other.state == LOCKED
 
 
 def test_the_pages_about_data_can_be_read_while_locked(starts):

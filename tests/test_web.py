@@ -227,6 +227,8 @@ TESTED_ENDPOINTS = {
     "protection.unlock", "protection.first", "protection.forgotten", "protection.change", "protection.lock",
     "privacy.about", "privacy.erase_everything", "privacy.erase_old",
     "static",
+    # Terminer, the heartbeat and the second-launch probe: tests/test_session.py.
+    "session.finish", "session.beat", "session.instance_token",
 }  # fmt: skip
 
 

@@ -3,7 +3,9 @@
 Every page but these stays behind the phrase while the key is locked. A wrong
 phrase costs a growing wait: a copied file can be attacked offline anyway, so
 the wait is for whoever tries phrases at the keyboard of an unlocked PC. The
-passport locks itself after a while without activity, and when it stops.
+passport locks itself after a while without activity (the launcher's watchdog
+counts pages and the heartbeat of a page in use), and when it finishes:
+"Terminer", or any of the watchdog's own stops.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from werkzeug.wrappers import Response
 from passport import phrase, vault
 from passport.faults import KeyWriteError
 from passport.store import LOCKED, OPEN, PENDING, Locked
+from passport.watchdog import Watchdog
 from passport.web.views import key_message, passport
 
 bp = Blueprint("protection", __name__)
@@ -66,21 +69,6 @@ class Attempts:
             self.failures, self._not_before = 0, 0.0
 
 
-class Idle:
-    """When the person last did something; the passport locks after ``limit`` seconds without."""
-
-    def __init__(self, limit: float = IDLE_LOCK_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self._clock = clock
-        self._last = clock()
-
-    def touch(self) -> None:
-        self._last = self._clock()
-
-    def expired(self) -> bool:
-        return self._clock() - self._last >= self.limit
-
-
 def state() -> str:
     found = current_app.extensions.get("passport")
     return found.store.protection if found is not None else ""
@@ -90,17 +78,24 @@ def _attempts() -> Attempts:
     return current_app.extensions["attempts"]
 
 
+def lock_if_idle() -> bool:
+    """Lock an open key nobody used for ``IDLE_LOCK_SECONDS``; say whether the key is locked now."""
+    watchdog: Watchdog = current_app.extensions["watchdog"]
+    if state() == OPEN and watchdog.idle_seconds() >= IDLE_LOCK_SECONDS:
+        lock_now()
+        flash(LOCKED_IDLE)
+    return state() == LOCKED
+
+
 def _gate() -> Response | None:
-    """Before every page: a locked key shows the unlock page, a new protected key the phrase to choose."""
-    current = state()
+    """Before every page: a locked key shows the unlock page, a new protected key the phrase to choose.
+
+    Runs before the watchdog hears of this request, so that the idle time is the one before it.
+    """
     endpoint = request.endpoint or ""
-    idle: Idle = current_app.extensions["idle"]
-    if current == OPEN and endpoint != "static":
-        if idle.expired():
-            lock_now()
-            flash(LOCKED_IDLE)
-            return redirect(url_for("protection.unlock"))
-        idle.touch()
+    if endpoint not in ("static", "session.beat", "session.instance"):
+        lock_if_idle()
+    current = state()
     if current == LOCKED and endpoint not in WHILE_LOCKED:
         return redirect(url_for("protection.unlock"))
     if current == PENDING and endpoint not in WHILE_PENDING:
@@ -144,7 +139,6 @@ def unlock() -> Response | str | tuple[str, int]:
 
 def _opened() -> None:
     _attempts().succeeded()
-    current_app.extensions["idle"].touch()
     passport().refresh_indicators()
 
 
@@ -223,15 +217,22 @@ def lock() -> Response:
     return redirect(url_for("protection.unlock"))
 
 
+def _lock_store_of(app: Flask) -> None:
+    found = app.extensions.get("passport")
+    if found is not None:
+        found.store.lock()
+
+
 def _locked_meanwhile(_: Locked) -> Response:
     """The key locked itself while a page was being made (idle): ask for the phrase again."""
     return redirect(url_for("protection.unlock"))
 
 
-def init_app(app: Flask, idle: Idle | None = None, attempts: Attempts | None = None) -> None:
-    app.extensions["idle"] = idle or Idle()
-    app.extensions["attempts"] = attempts or Attempts()
+def init_app(app: Flask, watchdog: Watchdog) -> None:
+    """Register before the watchdog's own request hook (see ``_gate``)."""
+    app.extensions["attempts"] = Attempts()
     app.before_request(_gate)
+    watchdog.also_when_finished(lambda _reason: _lock_store_of(app))
     app.register_error_handler(Locked, _locked_meanwhile)
     app.jinja_env.globals["protection_state"] = state
     app.register_blueprint(bp)
