@@ -43,7 +43,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from passport import migrations, vault
-from passport.faults import ELSEWHERE, KeyWriteError, as_key_error
+from passport.faults import ELSEWHERE, GONE, KeyWriteError, as_key_error
 from passport.keylock import KeyInUseError, KeyLock
 
 SLOT_NAMES = ("passport-1.json", "passport-2.json")
@@ -678,7 +678,7 @@ class Store:
         with self._lock:
             if self._db is not None:
                 return
-            found = Found(self._dir, self._files)  # saves may have happened since the last look
+            found = self._locked_slots()
             keys = vault.Keys.unlock(found.protection or {}, phrase)
             self._open(found, keys)
             self._bring_both_slots_in_step()
@@ -686,12 +686,23 @@ class Store:
     def recover(self, code: str, phrase: str) -> None:
         """The phrase is forgotten: the recovery code opens the key, and ``phrase`` replaces the old one."""
         with self._lock:
-            found = Found(self._dir, self._files) if self._db is None else self._found
+            found = self._locked_slots() if self._db is None else self._found
             protection = found.protection if self._db is None else self._storage.protection
             keys = vault.Keys.recover(protection or {}, code)
             if self._db is None:
                 self._open(found, keys)
             self.set_phrase(phrase)
+
+    def _locked_slots(self) -> Found:
+        """The slots as they are now (saves may have happened since the last look).
+
+        No encrypted slot to open means the key went away, or is not this one any more:
+        that is said as such, not as a wrong phrase.
+        """
+        found = Found(self._dir, self._files)
+        if not vault.is_sealed(found.protection):
+            raise KeyWriteError(GONE)
+        return found
 
     def change_phrase(self, old: str, new: str) -> None:
         """Replace the phrase, once the current one is given again (``vault.WrongSecret`` if not)."""

@@ -156,6 +156,19 @@ def test_each_start_asks_for_the_phrase_and_a_wrong_one_costs_a_growing_wait(sta
     assert passport.app.extensions["attempts"].failures == 0
 
 
+def test_a_key_pulled_out_while_locked_is_not_taken_for_a_wrong_phrase(starts):
+    key, opened = starts
+    choose(start(key, opened))
+    passport = start(key, opened)
+    away = key.root.with_name("away")
+    key.data.rename(away)  # the key is out: its files are not where they were
+    response = passport.client.post("/deverrouiller", data={"phrase": PHRASE})
+    assert response.status_code == 503 and "Rebranche-la" in text(response)
+    assert passport.app.extensions["attempts"].failures == 0
+    away.rename(key.data)
+    assert passport.client.post("/deverrouiller", data={"phrase": PHRASE}).status_code == 302
+
+
 def test_forgotten_phrase_a_counsellor_s_recovery_code_sets_a_new_one(starts):
     key, opened = starts
     choose(start(key, opened))

@@ -32,6 +32,10 @@ WHILE_PENDING = {"static", "security.enter", "protection.first", "privacy.about"
 WRONG_PHRASE = "Ce n'est pas la bonne phrase. Vérifie chaque mot, puis réessaie."
 WRONG_CODE = "Ce code de secours ne va pas avec cette clé. Vérifie chaque caractère, puis réessaie."
 BAD_CODE = "Un code de secours a 25 caractères, en 5 groupes de 5 (par exemple 7K3QF-9XM2D-4HJ8W-PBZ6T-RC5NV)."
+KEY_AWAY = (
+    "Je ne trouve pas tes fiches sur la clé : elle a été retirée ou ne répond plus. "
+    "Rebranche-la sur cet ordinateur, puis écris à nouveau ta phrase."
+)
 WAIT = "Attends encore {seconds} secondes avant de réessayer."
 LOCKED_IDLE = (
     "Ton passeport s'est verrouillé parce que personne ne l'utilisait. Écris ta phrase secrète pour le rouvrir."
@@ -133,6 +137,8 @@ def unlock() -> Response | str | tuple[str, int]:
         passport().store.unlock(request.form.get("phrase", ""))
     except vault.WrongSecret:
         return render_template("unlock.html", error=_wrong(WRONG_PHRASE)), 403
+    except KeyWriteError:
+        return render_template("unlock.html", error=KEY_AWAY), 503
     _opened()
     return redirect(url_for("home.index"))
 
