@@ -20,7 +20,7 @@ CSP = (
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer makes Chromium post "Origin: null"
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }

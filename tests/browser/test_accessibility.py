@@ -1,0 +1,131 @@
+"""Every page and every error state, in Chromium: axe-core (WCAG 2.1 A + AA) finds nothing,
+every field has a visible label, focus is visible, titles say where you are, nothing
+scrolls sideways at 320 px or 200 %, errors are tied to their fields and summarised.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from passport import dates
+from tests.browser.checks import alert_problems, audit, error_state_problems
+from tests.browser.driving import Served, go, open_page, serve
+from tests.support import need_root
+
+pytestmark = pytest.mark.slow
+TODAY = dates.french(date.today().isoformat())
+
+
+class Walk:
+    """Visits pages one after the other and keeps every problem, so one run lists them all."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+
+    def audit(self, name: str, title: str) -> None:
+        self.problems += audit(self.page, name, title)
+
+    def audit_error(self, name: str, title: str, fields: set[str]) -> None:
+        """An error state: the summary and the fields' messages first, then the page as any other."""
+        self.problems += [f"{name}: {p}" for p in error_state_problems(self.page, fields)]
+        self.audit(name, "Erreur — " + title)
+
+    def audit_alert(self, name: str, title: str, says: str) -> None:
+        """An error about the whole page (no consent, key write-protected): one focused alert."""
+        self.problems += [f"{name}: {p}" for p in alert_problems(self.page, says)]
+        self.audit(name, "Erreur — " + title)
+
+    def save(self, name: str = "Enregistrer") -> None:
+        self.page.get_by_role("button", name=name, exact=True).click()
+
+
+def test_every_page_and_error_state(page: Page, served: Served) -> None:
+    walk = Walk(page)
+    walk.audit("accueil-bienvenue", "Accueil")
+
+    go(page, "/profil")
+    walk.audit("profil", "Mon profil")
+    walk.save()
+    walk.audit_error("profil-erreur", "Mon profil", {"first_name"})
+    page.get_by_label("Mon prénom").fill("Léa")
+    walk.save()
+    walk.audit("accueil", "Accueil")
+
+    go(page, "/demarches/")
+    walk.audit("demarches-vide", "Mes démarches")
+    go(page, "/demarches/nouvelle")
+    walk.audit("demarche-nouvelle", "Ajouter une démarche")
+    walk.save()
+    walk.audit_error("demarche-erreur", "Ajouter une démarche", {"action"})
+    page.get_by_label("Ce que j'ai fait ou ce que je vais faire").fill("Appeler la Mission Locale")
+    walk.save()
+    walk.audit("demarches", "Mes démarches")
+    page.get_by_role("link", name="Modifier : Appeler la Mission Locale").click()
+    walk.audit("demarche-modifier", "Modifier une démarche")
+    go(page, "/demarches/")
+    page.get_by_role("link", name="Supprimer : Appeler la Mission Locale").click()
+    walk.audit("demarche-supprimer", "Supprimer une démarche")
+
+    go(page, "/bilans/")
+    walk.audit("bilans-vide", "Fiche bilan")
+    go(page, "/bilans/nouveau")
+    walk.audit("bilan-nouveau", "Nouvelle fiche bilan")
+    page.get_by_label("CIO", exact=True).check()
+    page.get_by_label("Mission Locale", exact=True).check()
+    page.get_by_label("Solution proposée").fill("Un rendez-vous pour parler d'apprentissage.")
+    walk.save()
+    walk.audit_error("bilan-erreur", "Nouvelle fiche bilan", {"structure", "referrals"})
+    page.get_by_label("Structure qui t'accueille").select_option(label="CIO")
+    page.get_by_label("principale : Mission Locale").check()
+    walk.save()
+    walk.audit_error("bilan-erreur-pourquoi", "Nouvelle fiche bilan", {"why"})
+    page.get_by_label("Pourquoi cette solution").fill("Elle veut un métier manuel.")
+    walk.save()
+    walk.audit("bilan", f"Fiche bilan du {TODAY}")
+    go(page, "/bilans/")
+    walk.audit("bilans", "Fiche bilan")
+
+    go(page, "/documents/")
+    walk.audit("documents-vide", "Documents Word")
+    walk.save("Tout mon dossier (bilan et démarches)")
+    walk.audit_alert("documents-sans-accord", "Documents Word", "il faut d'abord ton accord")
+    walk.save("Ma fiche de suivi des démarches")
+    walk.audit("documents-pret", "Documents Word")
+
+    go(page, "/structures/")
+    walk.audit("structures", "Structures")
+    walk.save("Ajouter")
+    walk.audit_error("structures-erreur", "Structures", {"name"})
+
+    go(page, "/nulle-part")
+    walk.audit("page-introuvable", "Page introuvable")
+    go(page, "/documents/suivi")
+    walk.audit("demande-refusee", "Demande refusée")
+
+    assert not walk.problems, "\n".join(walk.problems)
+
+
+def test_a_write_protected_key_is_explained_accessibly(browser: Browser, tmp_path: Path) -> None:
+    """The key error state: a real read-only filesystem under the passport (tmpfs, remounted)."""
+    need_root()
+    key = tmp_path / "KEY"
+    key.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(key)], check=True)
+    try:
+        with serve(key, tmp_path / "server.log") as served, open_page(browser, served) as page:
+            go(page, "/demarches/nouvelle")
+            page.get_by_label("Ce que j'ai fait ou ce que je vais faire").fill("Appeler le CIO")
+            subprocess.run(["mount", "-o", "remount,ro", str(key)], check=True)
+            page.get_by_role("button", name="Enregistrer").click()
+            walk = Walk(page)
+            walk.audit_alert("cle-protegee", "Ajouter une démarche", "protégée en écriture")
+            expect(page.get_by_label("Ce que j'ai fait ou ce que je vais faire")).to_have_value("Appeler le CIO")
+            assert not walk.problems, "\n".join(walk.problems)
+    finally:
+        subprocess.run(["umount", "-l", str(key)], check=False)
