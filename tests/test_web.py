@@ -200,3 +200,32 @@ def test_posts_without_the_form_token_are_refused(app):
     response = super(type(plain), plain).post("/demarches/nouvelle", data=dict(STEP))
     assert response.status_code == 400
     assert "Demande refusée" in response.get_data(as_text=True)
+
+
+def test_bad_edit_of_an_intake_sheet_keeps_the_saved_one(client, passport):
+    client.post("/bilans/nouveau", data=dict(INTAKE))
+    (sheet,) = passport.intakes()
+    response = client.post(f"/bilans/{sheet.id}", data=dict(INTAKE, date="hier", town="Issoudun"))
+    assert response.status_code == 400
+    assert 'value="Issoudun"' in text(response)
+    assert passport.intake(sheet.id).get("date") == "2026-11-29"
+
+
+def test_unknown_export_kind_is_a_404(client, filled):
+    assert client.post("/documents/tout").status_code == 404
+
+
+TESTED_ENDPOINTS = {
+    "home.index", "home.profile", "home.save_profile",
+    "steps.index", "steps.new", "steps.create", "steps.edit", "steps.update",
+    "steps.mark_done", "steps.confirm_delete", "steps.delete",
+    "intake.index", "intake.new", "intake.create", "intake.edit", "intake.update",
+    "directory.index", "directory.add",
+    "documents.index", "documents.make", "documents.download",
+    "static",
+}  # fmt: skip
+
+
+def test_every_route_is_covered_by_this_file(app):
+    """A new page must come with its tests here: this list is checked against the app."""
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} <= TESTED_ENDPOINTS
