@@ -5,20 +5,27 @@ scrolls sideways at 320 px or 200 %, errors are tied to their fields and summari
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from werkzeug.exceptions import HTTPException
 
 from passport import dates
+from passport.keyroot import KeyPaths
+from passport.web import create_app
 from tests.browser.checks import alert_problems, audit, error_state_problems
 from tests.browser.driving import Served, go, open_page, serve
 from tests.support import need_root
 
 pytestmark = pytest.mark.slow
 TODAY = dates.french(date.today().isoformat())
+# Routes that answer with something else than a page: files, downloads.
+NOT_PAGES = {"static", "documents.download"}
 
 
 class Walk:
@@ -27,9 +34,11 @@ class Walk:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.problems: list[str] = []
+        self.paths: set[str] = set()
 
     def audit(self, name: str, title: str) -> None:
         self.problems += audit(self.page, name, title)
+        self.paths.add(urlsplit(self.page.url).path)
 
     def audit_error(self, name: str, title: str, fields: set[str]) -> None:
         """An error state: the summary and the fields' messages first, then the page as any other."""
@@ -45,7 +54,7 @@ class Walk:
         self.page.get_by_role("button", name=name, exact=True).click()
 
 
-def test_every_page_and_error_state(page: Page, served: Served) -> None:
+def test_every_page_and_error_state(page: Page, served: Served, tmp_path: Path) -> None:
     walk = Walk(page)
     walk.audit("accueil-bienvenue", "Accueil")
 
@@ -66,6 +75,9 @@ def test_every_page_and_error_state(page: Page, served: Served) -> None:
     page.get_by_label("Ce que j'ai fait ou ce que je vais faire").fill("Appeler la Mission Locale")
     walk.save()
     walk.audit("demarches", "Mes démarches")
+    go(page, "/")
+    walk.audit("accueil-demarches", "Accueil")
+    go(page, "/demarches/")
     page.get_by_role("link", name="Modifier : Appeler la Mission Locale").click()
     walk.audit("demarche-modifier", "Modifier une démarche")
     go(page, "/demarches/")
@@ -109,6 +121,22 @@ def test_every_page_and_error_state(page: Page, served: Served) -> None:
     walk.audit("demande-refusee", "Demande refusée")
 
     assert not walk.problems, "\n".join(walk.problems)
+    assert page_endpoints(tmp_path) <= visited_endpoints(tmp_path, walk.paths), "a page is missing from this walk"
+
+
+def page_endpoints(folder: Path) -> set[str]:
+    """Every page the app can show (GET routes), so a new page cannot dodge the walk."""
+    app = create_app(KeyPaths(folder / "routes-key"))
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods} - NOT_PAGES
+
+
+def visited_endpoints(folder: Path, paths: set[str]) -> set[str]:
+    urls = create_app(KeyPaths(folder / "routes-key")).url_map.bind("127.0.0.1")
+    found = set()
+    for path in paths:
+        with contextlib.suppress(HTTPException):  # the 404 and 405 pages match no route
+            found.add(urls.match(path, method="GET")[0])
+    return found
 
 
 def test_a_write_protected_key_is_explained_accessibly(browser: Browser, tmp_path: Path) -> None:

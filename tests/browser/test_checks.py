@@ -36,7 +36,9 @@ def test_each_check_reports_a_page_broken_on_purpose(page: Page, served: Served)
     assert any(v.startswith("color-contrast") for v in axe_violations(page))
 
     page.evaluate("() => { document.getElementById('f-with_whom').style.minWidth = '900px'; }")
-    assert len(sideways_scroll(page)) == 2  # at 320 px and at 200 %
+    overflows = sideways_scroll(page)
+    assert len(overflows) == 4  # at 320 px and at 200 %, with and without wider text spacing
+    assert "scrollWidth" in overflows[0] and "f-with_whom" in overflows[0]
 
     page.evaluate("() => { const f = document.getElementById('f-next_step'); f.style.outline = 'none'; }")
     page.evaluate("() => { document.getElementById('f-next_step').style.boxShadow = 'none'; }")
