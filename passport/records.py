@@ -7,16 +7,19 @@ so a later form change never hides old answers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from tinydb.table import Document
 
-from passport import forms
+from passport import forms, indicators
+from passport.display import answered
+from passport.faults import KeyWriteError
 from passport.forms import Form, FormSet, Raw, ValidationError
 from passport.store import Store
 
@@ -33,9 +36,36 @@ class Entry:
     answers: dict[str, Any]
     form_version: int
     updated: str
+    # For each answered field, the label and type it had when saved: a later form may drop it.
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def get(self, key: str, default: Any = "") -> Any:
         return self.answers.get(key, default)
+
+
+@dataclass(frozen=True)
+class OldAnswer:
+    """An answer to a field the current form no longer has, with the label it was given."""
+
+    key: str
+    label: str
+    type: str
+    value: Any
+
+
+def other_answers(entry: Entry, form: Form) -> list[OldAnswer]:
+    """Answers kept from an earlier form, shown under "Autres informations" rather than lost."""
+    known = {f.key for f in form.fields()}
+    return [
+        OldAnswer(key, *_snapshot(entry, key), value)
+        for key, value in entry.answers.items()
+        if key not in known and answered(value)
+    ]
+
+
+def _snapshot(entry: Entry, key: str) -> tuple[str, str]:
+    saved = entry.fields.get(key, {})
+    return saved.get("label") or key, saved.get("type", "")
 
 
 @dataclass(frozen=True)
@@ -65,6 +95,7 @@ class Passport:
         self.store = store
         self.forms = form_set
         self._defaults = directory
+        self._published: tuple[str, Any] | tuple[()] | None = None  # the summary on the key, once read
 
     # Profile ---------------------------------------------------------------
 
@@ -76,7 +107,7 @@ class Passport:
     def save_profile(self, raw: Raw) -> None:
         answers = self._check(self.forms.profile, raw)
         with self.store.session() as db:
-            db.table("profile").upsert(Document(_document(self.forms.profile, answers), doc_id=1))
+            db.table("profile").upsert(Document(_document(self.forms.profile, answers, {}), doc_id=1))
 
     # Directory --------------------------------------------------------------
 
@@ -145,7 +176,45 @@ class Passport:
         }
 
     def save_intake(self, raw: Raw, intake_id: int | None = None) -> int:
-        return self._save("intakes", self.forms.intake, raw, intake_id, _why_given)
+        saved = self._save("intakes", self.forms.intake, raw, intake_id, _why_given)
+        self.refresh_indicators()
+        return saved
+
+    # Indicators -------------------------------------------------------------
+
+    def refresh_indicators(self) -> None:
+        """Bring the anonymous summary next to the data in line with the intake sheets.
+
+        Runs after each intake save and at start. The sheet is already safe when it
+        runs, so a full or pulled key must not turn the save into an error: the summary
+        then stays as it was until the next save or start writes it.
+        """
+        with contextlib.suppress(KeyWriteError):
+            self._write_indicators()
+
+    def _write_indicators(self) -> None:
+        sheets = [(entry.id, entry.answers) for entry in self._entries("intakes")]
+        if not sheets:
+            return
+        key = self._indicators_key()
+        shipped = frozenset(s.id for s in self._defaults)
+        kinds = frozenset(c for f in self.forms.intake.fields() if f.key == "solution_kind" for c in f.choices)
+        summary = indicators.summarise(key, self.store.generation, sheets, shipped, kinds)
+        if self._published is None:
+            self._published = _published(self.store.read_plain(indicators.FILE_NAME))
+        if self._published != (summary.key, summary.sheets):
+            self.store.write_plain(indicators.FILE_NAME, indicators.encode(summary))
+            self._published = (summary.key, summary.sheets)
+
+    def _indicators_key(self) -> str:
+        """The key's random id, made at its first intake sheet (never when keys are prepared)."""
+        with self.store.session() as db:
+            table = db.table("indicators")
+            doc = table.get(doc_id=1)
+            if doc is None:
+                doc = {"key": indicators.new_key_id()}
+                table.insert(Document(doc, doc_id=1))
+        return doc["key"]
 
     # Shared -----------------------------------------------------------------
 
@@ -163,10 +232,11 @@ class Passport:
         answers = self._check(form, raw, *rules)
         with self.store.session() as db:
             if entry_id is None:
-                return db.table(table).insert(_document(form, answers))
+                return db.table(table).insert(_document(form, answers, {}))
             # Answers to fields a newer form no longer has are kept, never dropped.
-            previous = self._require(table, entry_id).answers
-            db.table(table).update(_document(form, {**previous, **answers}), doc_ids=[entry_id])
+            previous = self._require(table, entry_id)
+            document = _document(form, {**previous.answers, **answers}, previous.fields)
+            db.table(table).update(document, doc_ids=[entry_id])
         return entry_id
 
     def _entries(self, table: str) -> list[Entry]:
@@ -186,6 +256,15 @@ class Passport:
         return entry
 
 
+def _published(raw: bytes | None) -> tuple[str, Any] | tuple[()]:
+    """What the summary on the key says; ``()`` when it is missing or damaged."""
+    try:
+        current = indicators.decode(raw) if raw is not None else None
+    except indicators.SummaryError:
+        return ()
+    return (current.key, current.sheets) if current else ()
+
+
 def _why_given(answers: dict[str, Any]) -> dict[str, str]:
     """A solution or a referral needs its *pourquoi*: counsellors asked for it."""
     proposed = answers.get("solution") or answers.get("referrals", {}).get("structures")
@@ -194,12 +273,21 @@ def _why_given(answers: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def _document(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
-    return {"answers": answers, "form_version": form.version, "updated": _now()}
+def _document(form: Form, answers: dict[str, Any], fields: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """What is stored for a sheet: its answers, the form version, and the labels they were given."""
+    labels = {f.key: {"label": f.label, "type": f.type} for f in form.fields() if answered(answers.get(f.key))}
+    kept = {key: spec for key, spec in fields.items() if key in answers and key not in labels}
+    return {"answers": answers, "form_version": form.version, "updated": _now(), "fields": {**kept, **labels}}
 
 
 def _entry(doc: Any) -> Entry:
-    return Entry(doc.doc_id, dict(doc["answers"]), doc.get("form_version", 1), doc.get("updated", ""))
+    return Entry(
+        doc.doc_id,
+        dict(doc["answers"]),
+        doc.get("form_version", 1),
+        doc.get("updated", ""),
+        dict(doc.get("fields", {})),
+    )
 
 
 def _now() -> str:
