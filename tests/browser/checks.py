@@ -127,7 +127,7 @@ def focus_not_visible(page: Page) -> list[str]:
     for _ in range(page.evaluate(FOCUS_LOG)):
         page.keyboard.press("Tab")
     log = [stop for stop in page.evaluate("() => window.__focusLog") if stop]
-    stops = log[: log.index(log[0], 1)] if log.count(log[0]) > 1 else log
+    stops = log[: log.index(log[0], 1)] if log and log.count(log[0]) > 1 else log
     problems = [f"no visible focus on {stop['name']}" for stop in stops if not stop["visible"]]
     return problems + [f"focused {stop['name']} is off screen" for stop in stops if not stop["onScreen"]]
 

@@ -109,8 +109,11 @@ def stop(process: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
-def open_page(browser: Browser, served: Served, viewport: dict[str, int] = DESKTOP) -> Iterator[Page]:
-    """A new context at the printed address; fails the test on any CSP refusal or script error."""
+def open_page(
+    browser: Browser, served: Served, viewport: dict[str, int] = DESKTOP, *, enter: bool = True
+) -> Iterator[Page]:
+    """A new context at the printed address, arrived on the home page (``enter=False``: a
+    browser that never had that address). Fails the test on any CSP refusal or script error."""
     context = browser.new_context(viewport=viewport, locale="fr-FR", accept_downloads=True)
     context.route(served.at(AXE_PATH), _serve_axe)
     watch = Watch()
@@ -118,7 +121,9 @@ def open_page(browser: Browser, served: Served, viewport: dict[str, int] = DESKT
     page.on("console", lambda message: _note(watch, message.type, message.text))
     page.on("pageerror", lambda error: watch.problems.append(f"script error: {error}"))
     try:
-        page.goto(served.url)
+        if enter:
+            page.goto(served.url)  # the one-time address moves on to the home page by itself
+            page.wait_for_url(served.at("/"))
         yield page
     finally:
         context.close()

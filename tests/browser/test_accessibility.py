@@ -6,13 +6,14 @@ scrolls sideways at 320 px or 200 %, errors are tied to their fields and summari
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from werkzeug.exceptions import HTTPException
 
 from passport import dates
@@ -54,8 +55,35 @@ class Walk:
         self.page.get_by_role("button", name=name, exact=True).click()
 
 
-def test_every_page_and_error_state(page: Page, served: Served, tmp_path: Path) -> None:
-    walk = Walk(page)
+def test_every_page_and_error_state(browser: Browser, served: Served, tmp_path: Path) -> None:
+    with open_page(browser, served, enter=False) as page:
+        walk = Walk(page)
+        before_entering(walk, served)
+        inside_the_passport(walk)
+    assert not walk.problems, "\n".join(walk.problems)
+    assert page_endpoints(tmp_path) <= visited_endpoints(tmp_path, walk.paths), "a page is missing from this walk"
+
+
+def before_entering(walk: Walk, served: Served) -> None:
+    """The refusal page (no cookie yet), then the page the one-time address shows while it
+    moves on: its instant refresh is taken out in this browser only, so it can be checked."""
+    page = walk.page
+    page.goto(served.at("/"))
+    walk.audit("refus", "Ouvre ton passeport depuis ta clé")
+    page.route(served.url, _without_refresh)
+    page.goto(served.url)
+    walk.audit("ouverture", "Ouverture du passeport")
+    page.unroute(served.url)
+    page.get_by_role("link", name="Continuer").click()
+
+
+def _without_refresh(route: Route) -> None:
+    response = route.fetch()
+    route.fulfill(response=response, body=re.sub(r'<meta http-equiv="refresh"[^>]*>', "", response.text()))
+
+
+def inside_the_passport(walk: Walk) -> None:
+    page = walk.page
     walk.audit("accueil-bienvenue", "Accueil")
 
     go(page, "/profil")
@@ -119,9 +147,6 @@ def test_every_page_and_error_state(page: Page, served: Served, tmp_path: Path) 
     walk.audit("page-introuvable", "Page introuvable")
     go(page, "/documents/suivi")
     walk.audit("demande-refusee", "Demande refusée")
-
-    assert not walk.problems, "\n".join(walk.problems)
-    assert page_endpoints(tmp_path) <= visited_endpoints(tmp_path, walk.paths), "a page is missing from this walk"
 
 
 def page_endpoints(folder: Path) -> set[str]:
