@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -86,6 +88,102 @@ def raw_answers(form, text: str, structures: tuple[str, str] = ("cad", "mission-
             raw[spec.key] = list(structures)
             raw[f"{spec.key}__main"] = [structures[1]]
     return raw
+
+
+class FatKey:
+    """A FAT32 image served by a fusefat process of our own: a test can pull the key out
+    (kill that process, as when a key is yanked) and plug it back in (mount it again)."""
+
+    def __init__(self, folder: Path, size_mb: int = 64, name: str = "fatkey") -> None:
+        need("mkfs.vfat", "fusefat", "fusermount")
+        self.image = folder / f"{name}.img"
+        self.mount = folder / f"{name}-mnt"
+        self.mount.mkdir()
+        with self.image.open("wb") as handle:
+            handle.truncate(size_mb * 1024 * 1024)
+        subprocess.run(["mkfs.vfat", "-F", "32", "-n", "PASSEPORT", str(self.image)], check=True, capture_output=True)
+        self.process: subprocess.Popen | None = None
+
+    def plug_in(self) -> Path:
+        subprocess.run(["fusermount", "-u", "-z", str(self.mount)], check=False, capture_output=True)
+        self.process = subprocess.Popen(
+            ["fusefat", "-f", "-o", "rw+", str(self.image), str(self.mount)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(100):
+            if os.path.ismount(self.mount):
+                return self.mount
+            time.sleep(0.02)
+        raise RuntimeError(f"{self.image} did not mount")
+
+    def pull_out(self) -> None:
+        """The key is gone at once: its driver dies, every access fails until it is plugged in again."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def eject(self) -> None:
+        """Unmount cleanly (what the test does when it is finished with the key)."""
+        gc.collect()  # a passport no test uses any more may still hold the key's lock file open
+        subprocess.run(["fusermount", "-u", "-z", str(self.mount)], check=False, capture_output=True)
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def __enter__(self) -> FatKey:
+        self.plug_in()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.eject()
+
+
+@contextmanager
+def tmpfs(folder: Path, size_kb: int, name: str = "tmpfs") -> Iterator[Path]:
+    """A size-limited tmpfs: a key that really fills up (ENOSPC)."""
+    need("mount", "umount")
+    need_root()
+    mount = folder / name
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0700", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False, capture_output=True)
+
+
+@contextmanager
+def write_protect_switch(folder: Path) -> Iterator[Callable[[bool], None]]:
+    """Make ``folder`` a bind mount of itself whose write protection can be switched on and off,
+    like the little switch on the side of some keys (EROFS while it is on)."""
+    need("mount", "umount")
+    need_root()
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+
+    def protect(on: bool) -> None:
+        subprocess.run(["mount", "-o", f"remount,bind,{'ro' if on else 'rw'}", str(folder)], check=True)
+
+    try:
+        yield protect
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False, capture_output=True)
+
+
+def fill_up(folder: Path) -> Path:
+    """Fill the filesystem of ``folder`` to the last byte with one file (fusefat reports no free
+    space figures, so write until the filesystem refuses)."""
+    filler = folder / "remplissage.bin"
+    with filler.open("wb", buffering=0) as handle:
+        for chunk in (1 << 20, 1 << 14, 512):
+            with contextlib.suppress(OSError):  # full: ENOSPC from tmpfs, EPERM from fusefat
+                while True:
+                    handle.write(bytes(chunk))
+    return filler
 
 
 def page_urls(app: Flask, values: dict[str, object]) -> list[str]:
