@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import html
 import os
+import re
+import select
 import shutil
 import subprocess
 import time
@@ -38,15 +41,22 @@ def need_root() -> None:
 
 
 @contextmanager
-def fat_image(folder: Path, size_mb: int = 64, name: str = "key") -> Iterator[Path]:
-    """A FAT32 image made by mkfs.vfat and mounted with fusefat: a real key's filesystem."""
+def fat_image(folder: Path, size_mb: int = 64, name: str = "key", cluster_kb: int | None = None) -> Iterator[Path]:
+    """A FAT32 image made by mkfs.vfat and mounted with fusefat: a real key's filesystem.
+
+    ``cluster_kb=4`` (with ``size_mb`` ≥ 260, FAT32 needs 65,525 clusters) is what Windows
+    formats keys up to 8 GB with; fusefat reads a large file's end far faster with it than
+    with the 512-byte clusters mkfs.vfat picks for a small image.
+    """
     need("mkfs.vfat", "fusefat", "fusermount")
     image = folder / f"{name}.img"
     mount = folder / f"{name}-mnt"
     mount.mkdir()
     with image.open("wb") as handle:
         handle.truncate(size_mb * 1024 * 1024)
-    subprocess.run(["mkfs.vfat", "-F", "32", "-n", "PASSEPORT", str(image)], check=True, capture_output=True)
+    clusters = ["-s", str(cluster_kb * 2)] if cluster_kb else []
+    command = ["mkfs.vfat", "-F", "32", *clusters, "-n", "PASSEPORT", str(image)]
+    subprocess.run(command, check=True, capture_output=True)
     mount_fat(image, mount)
     try:
         yield mount
@@ -197,3 +207,53 @@ def page_urls(app: Flask, values: dict[str, object]) -> list[str]:
             for rule in app.url_map.iter_rules()
             if "GET" in rule.methods
         )
+
+
+def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    """The first line a started passport prints (its address), without hanging forever."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    if not ready:
+        raise TimeoutError("the passport printed nothing")
+    return process.stdout.readline().strip()
+
+
+def browser_recorder(folder: Path) -> tuple[str, Path]:
+    """A stand-in for the system browser: ``$BROWSER`` value and the file it writes.
+
+    Each call appends the address it was given and the ``LD_LIBRARY_PATH`` it
+    inherited, so tests see what the passport asked the browser to open.
+    """
+    log = folder / "browser.log"
+    script = folder / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s|%s\\n" "$1" "${{LD_LIBRARY_PATH-unset}}" >> "{log}"\n')
+    script.chmod(0o755)
+    return f"{script} %s", log
+
+
+def browser_opened(log: Path, count: int = 1, timeout: float = 20) -> list[tuple[str, str]]:
+    """What the recording browser was asked to open: (address, LD_LIBRARY_PATH), once ``count`` came."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = log.read_text().splitlines() if log.exists() else []
+        if len(lines) >= count:
+            return [(address, library_path) for address, library_path in (line.split("|", 1) for line in lines)]
+        time.sleep(0.05)
+    raise TimeoutError("the browser was not opened")
+
+
+def forwarded_to(opened: str) -> str:
+    """The address a private forwarding page (``file://``) sends the browser to."""
+    page = Path(opened.removeprefix("file://")).read_text(encoding="utf-8")
+    found = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', page)
+    assert found is not None, page
+    return html.unescape(found.group(1))
+
+
+def wait_for_exit(process: subprocess.Popen[str], timeout: float = 30) -> int:
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
