@@ -247,7 +247,7 @@ def _summary_links_move_focus(page: Page, hrefs: list[str]) -> list[str]:
 
 def alert_problems(page: Page, says: str) -> list[str]:
     """An error that is not about one field: a message at the top, announced, with focus."""
-    alert = page.locator(".message-error")
+    alert = page.locator(".message-error:visible")
     if alert.count() != 1 or says not in alert.inner_text():
         return [f"expected one error message saying {says!r}"]
     with contextlib.suppress(AssertionError):

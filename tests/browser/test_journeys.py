@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import socket
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from docx import Document
 from playwright.sync_api import Download, Page, expect
 
-from tests.browser.checks import FOCUS_STYLE
+from passport.store import Store
+from tests.browser.checks import FOCUS_STYLE, audit
 from tests.browser.driving import Served, tab_to
 
 pytestmark = pytest.mark.slow
@@ -203,3 +206,19 @@ def test_keyboard_only(page: Page, served: Served, tmp_path: Path) -> None:
     assert row["Avec qui (autre personne ou organisme)"] == "Mme Diallo"
     assert row["Où j'en suis"] == "À faire"
     assert row["J'ai besoin d'aide pour cette démarche"] == "Oui"
+
+
+def test_terminer(page: Page, served: Served) -> None:
+    """The young person finishes: the page says the key may be removed, and the server is gone."""
+    page.get_by_role("link", name="Ajouter une démarche").click()
+    page.get_by_label("Ce que j'ai fait ou ce que je vais faire").fill("Aller au CIO")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Terminer").click()
+
+    expect(heading(page)).to_have_text(re.compile(r"^C'est terminé\.\s*Tu peux retirer ta clé\.$"))
+    assert audit(page, "termine", "C'est terminé") == []
+    assert served.process.wait(timeout=30) == 0
+    with pytest.raises(OSError):
+        socket.create_connection(urlsplit(served.origin).netloc.split(":"), timeout=5).close()
+    with Store(served.key / "Data").session() as db:  # the key is free, and the step on it
+        assert [step["answers"]["action"] for step in db.table("steps").all()] == ["Aller au CIO"]
