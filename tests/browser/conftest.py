@@ -12,9 +12,11 @@ from tests.browser.driving import AXE, CHROMIUM, CHROMIUM_ARGS, Served, open_pag
 from tests.support import IN_CI, need
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, started once: each test gets its own context (cookies, downloads)."""
+    """Debian's Chromium, started once for this folder's tests (package scope: Playwright's sync API
+    allows one instance at a time, and other test files start their own); each test gets its
+    own context (cookies, downloads)."""
     need(CHROMIUM)
     if not AXE.is_file():
         message = f"{AXE} is missing: scripts/test.sh runs `npm ci`"
