@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from passport import dates, keyroot
 from passport.keyroot import KeyPaths
+from passport.store import Store
 from passport.web import create_app
 from tests.browser.checks import alert_problems, audit, error_state_problems
 from tests.browser.driving import Served, go, open_page, serve
@@ -61,6 +62,7 @@ def test_every_page_and_error_state(browser: Browser, served: Served, tmp_path: 
         walk = Walk(page)
         before_entering(walk, served)
         inside_the_passport(walk)
+    protected_key(walk, browser, tmp_path)
     assert not walk.problems, "\n".join(walk.problems)
     assert page_endpoints(tmp_path) <= visited_endpoints(tmp_path, walk.paths), "a page is missing from this walk"
 
@@ -144,10 +146,63 @@ def inside_the_passport(walk: Walk) -> None:
     walk.save("Ajouter")
     walk.audit_error("structures-erreur", "Structures", {"name"})
 
+    go(page, "/vie-privee")
+    walk.audit("vie-privee", "Tes données")
+    go(page, "/tout-effacer")
+    walk.audit("tout-effacer", "Tout effacer")
+    page.get_by_label("Pour confirmer, écris : TOUT EFFACER").fill("non")
+    walk.save("Tout effacer")
+    walk.audit_alert("tout-effacer-erreur", "Tout effacer", "écris exactement")
+
     go(page, "/nulle-part")
     walk.audit("page-introuvable", "Page introuvable")
     go(page, "/documents/suivi")
     walk.audit("demande-refusee", "Demande refusée")
+
+
+PHRASE = "lune cartable riviere soleil"
+
+
+def protected_key(walk: Walk, browser: Browser, folder: Path) -> None:
+    """The secret phrase's pages, on a key prepared with protection (``build_key.py prepare``'s default)."""
+    key = folder / "PROTECTED"
+    (key / "Data").mkdir(parents=True)
+    with Store(key / "Data") as store:
+        store.prepare_protection("7K3QF-9XM2D-4HJ8W-PBZ6T-RC5NV")
+    with serve(key, folder / "protected.log") as served, open_page(browser, served, enter=False) as page:
+        walk.page = page
+        page.goto(served.url)
+        page.wait_for_url(served.at("/premiere-ouverture"))
+        walk.audit("phrase-premiere", "Choisir ma phrase secrète")
+        page.get_by_label("Écris-la une deuxième fois").fill("autre chose")
+        walk.save("Enregistrer ma phrase")
+        walk.audit_alert("phrase-premiere-erreur", "Choisir ma phrase secrète", "pas pareilles")
+        page.get_by_label("Ta nouvelle phrase secrète").fill(PHRASE)
+        page.get_by_label("Écris-la une deuxième fois").fill(PHRASE)
+        walk.save("Enregistrer ma phrase")
+        walk.audit("accueil-protege", "Accueil")
+        go(page, "/documents/")
+        walk.audit("documents-protege", "Documents Word")
+        go(page, "/phrase")
+        walk.audit("phrase-changer", "Changer ma phrase secrète")
+        page.get_by_label("Ma phrase secrète actuelle").fill("pas la bonne")
+        page.get_by_label("Écris-la une deuxième fois").fill(
+            page.get_by_label("Ta nouvelle phrase secrète").input_value()
+        )
+        walk.save("Changer ma phrase")
+        walk.audit_alert("phrase-changer-erreur", "Changer ma phrase secrète", "pas la bonne phrase")
+        page.get_by_role("button", name="Verrouiller").click()
+        walk.audit("deverrouiller", "Ouvrir mon passeport")
+        page.get_by_label("Ma phrase secrète").fill("pas la bonne")
+        walk.save("Ouvrir")
+        walk.audit_alert("deverrouiller-erreur", "Ouvrir mon passeport", "pas la bonne phrase")
+        page.get_by_role("link", name="J'ai oublié ma phrase secrète").click()
+        walk.audit("phrase-oubliee", "J'ai oublié ma phrase secrète")
+        page.get_by_label("Code de secours").fill("7K3QF")
+        walk.save("Changer ma phrase et ouvrir")
+        walk.audit_alert("phrase-oubliee-erreur", "J'ai oublié ma phrase secrète", "25 caractères")
+        go(page, "/vie-privee")
+        walk.audit("vie-privee-verrouillee", "Tes données")
 
 
 def page_endpoints(folder: Path) -> set[str]:
