@@ -28,7 +28,8 @@ def create_app(key: keyroot.KeyPaths, port: int = 0) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
         KEY=key,
     )
-    app.extensions["passport"] = Passport(Store(key.data), forms.load(), load_directory())
+    app.extensions["passport"] = passport = Passport(Store(key.data), forms.load(), load_directory())
+    passport.refresh_indicators()  # a summary missed by a full or pulled key is written now
     security.init_app(app)
     views.init_app(app)
     for blueprint in (home.bp, steps.bp, intake.bp, directory.bp, documents.bp):
