@@ -46,8 +46,10 @@ w() {
 # Same, but unpiped: daemons Wine spawns must not hold our pipes open.
 quiet() { "$WINE" "$@" >/dev/null 2>&1 </dev/null; }
 
-# A short fingerprint of files, to know when a cached step must be redone.
-fingerprint() { cat "$@" | sha256sum | cut -c1-16; }
+# A short fingerprint of what the wheels depend on, to know when they must be fetched again.
+wheels_fingerprint() {
+  { cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt"; echo "${WINDOWS_ONLY[*]}"; } | sha256sum | cut -c1-16
+}
 
 ensure_wine() {
   [ -x "$WINE" ] && return 0
@@ -122,7 +124,7 @@ EOF
 
 ensure_wheels() {
   local wanted
-  wanted=$(fingerprint "$ROOT/pyproject.toml" "$ROOT/constraints.txt" "$0")
+  wanted=$(wheels_fingerprint)
   [ "$(cat "$CACHE/wheels/.fingerprint" 2>/dev/null)" = "$wanted" ] && return 0
   step "fetching win_amd64 wheels"
   rm -rf "$CACHE/wheels"
@@ -163,6 +165,16 @@ ensure_packages_installed() {
   echo "$wanted" >"$CACHE/python/.installed"
 }
 
+# Everything the bundle is made from: the same inputs give the same bundle back at once.
+bundle_inputs() {
+  (cd "$ROOT" && find passport templates packaging -type f ! -name '*.pyc' ! -path '*/__pycache__/*' | LC_ALL=C sort |
+    xargs -d '\n' sha256sum && sha256sum pyproject.toml constraints.txt scripts/build-windows.sh) | sha256sum | cut -c1-16
+}
+
+up_to_date() {
+  [ "$(cat "$DIST/.inputs" 2>/dev/null)" = "$1" ] && [ -f "$DIST/Passeport/Passeport.exe" ]
+}
+
 build() {
   step "PyInstaller under Wine ($(basename "$SPEC"))"
   rm -rf "$DIST"
@@ -172,15 +184,22 @@ build() {
 }
 
 main() {
+  local inputs
   [ -f "$SPEC" ] || fail "no spec at $SPEC"
   mkdir -p "$CACHE"
   ensure_venv dev
+  inputs=$(bundle_inputs)
+  if up_to_date "$inputs"; then
+    step "up to date: $DIST/Passeport (nothing changed since it was built)"
+    return 0
+  fi
   ensure_wine
   ensure_windows_python
   ensure_wheels
   start_wine
   ensure_packages_installed
   build
+  echo "$inputs" >"$DIST/.inputs"
   step "done: $DIST/Passeport ($(du -sh "$DIST/Passeport" | cut -f1))"
 }
 
