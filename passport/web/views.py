@@ -10,9 +10,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from passport import dates
-from passport.faults import FULL, GONE, READ_ONLY, KeyWriteError
+from passport.display import shown
+from passport.faults import ELSEWHERE, FULL, GONE, READ_ONLY, KeyWriteError
 from passport.forms import Form, ValidationError
-from passport.records import Passport
+from passport.records import Entry, Passport, other_answers
 
 KEY_MESSAGES = {
     FULL: "Ta clé est pleine : rien n'a été enregistré. Libère de la place (par exemple en "
@@ -21,6 +22,9 @@ KEY_MESSAGES = {
     "bouton de verrouillage sur le côté de la clé, puis clique à nouveau sur « Enregistrer ».",
     GONE: "La clé a été retirée ou ne répond plus : rien n'a été enregistré. Rebranche-la, "
     "puis clique à nouveau sur « Enregistrer ».",
+    ELSEWHERE: "Ton passeport a été ouvert ailleurs entre-temps (une autre fenêtre ou un autre "
+    "ordinateur) : rien n'a été enregistré ici, pour ne rien écraser. Recopie ce que tu as écrit si "
+    "tu veux le garder, ferme cette fenêtre et rouvre ton passeport.",
 }
 KEY_MESSAGE_OTHER = "Impossible d'enregistrer sur la clé pour le moment. Réessaie dans un instant."
 SAVED = "C'est enregistré."
@@ -52,6 +56,13 @@ def as_raw(form: Form, answers: dict[str, Any]) -> dict[str, list[str]]:
     return raw
 
 
+def old_answers(entry: Entry | None, form: Form) -> list[tuple[str, str]]:
+    """Answers kept from an earlier form, shown read-only so that nothing seems lost."""
+    if entry is None:
+        return []
+    return [(old.label, shown(old.type, old.value, passport().structure_name)) for old in other_answers(entry, form)]
+
+
 def submitted() -> dict[str, list[str]]:
     return request.form.to_dict(flat=False)
 
@@ -80,6 +91,23 @@ ERRORS = {
 }
 
 
+NEWER_VERSION = (
+    "Mets à jour ton passeport",
+    "Tes fiches ont été enregistrées par une version plus récente du passeport. Cette version-ci "
+    "ne sait pas les lire sans risquer de les abîmer : elle n'y a pas touché. Ouvre ta clé avec la "
+    "version plus récente, ou demande à ton conseiller ou à ta conseillère de mettre à jour le "
+    "programme de ta clé. Tes fiches sont toujours là.",
+)
+
+
+def newer_version_page() -> tuple[str, int] | None:
+    """Every page of a passport too old for the key: say so, touch nothing."""
+    if request.endpoint == "static" or request.blueprint == "session":  # Terminer still works
+        return None
+    title, message = NEWER_VERSION
+    return render_template("error.html", title=title, message=message, home=False), 409
+
+
 def _error_page(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     title, message = ERRORS.get(code, ("Erreur", "Quelque chose n'a pas marché. Reviens à l'accueil et réessaie."))
@@ -89,4 +117,5 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_fr"] = dates.french
     app.jinja_env.globals["passport"] = passport
+    app.context_processor(lambda: {"form_problems": current_app.config.get("FORM_PROBLEMS", ())})
     app.register_error_handler(HTTPException, _error_page)
