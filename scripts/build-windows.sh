@@ -16,7 +16,7 @@ WINPYTHON_SHA256=2538b7dd20f9b9bbc7f501ac625285255dccf73d85297b9c3b61d4213ef7de4
 # Linux pip cannot see dependencies behind `sys_platform == 'win32'` markers: name them here
 # (pyinstaller needs pefile and pywin32-ctypes, click needs colorama). Pinned in constraints.txt.
 WINDOWS_ONLY=(pefile pywin32-ctypes colorama)
-SPEC=${PASSPORT_SPEC:-$ROOT/packaging/windows-temp.spec}
+SPEC=$ROOT/packaging/passport.spec
 
 CACHE="$ROOT/.cache/windows"
 DIST="$ROOT/dist/windows"

@@ -1,17 +1,18 @@
-"""The Windows bundle, built under Wine by scripts/build-windows.sh and used as on a PC.
+"""The Windows program, built under Wine by scripts/build-windows.sh and used as on a PC.
 
-``Passeport.exe`` is started from a key folder with no argument, as a double-click
-would. Wine hands the page it opens to the Linux side (winebrowser → ``xdg-open``),
-where a stand-in browser records it; the test then follows that page like a browser
-and speaks real HTTP: home page, a step added, a Word export, « Terminer ».
+A key is laid out with the Windows and the Linux programs on a real FAT32 image;
+``Passeport.exe``, signed as a release would be, is started under Wine with no
+argument, as a double-click would. Wine hands the page the passport opens to the
+Linux side (winebrowser → ``xdg-open``), where a stand-in browser records it; the
+test follows that page like a browser and speaks real HTTP from Linux.
 """
 
 from __future__ import annotations
 
 import html
 import os
-import re
 import shutil
+import signal
 import subprocess
 import time
 import urllib.parse
@@ -22,109 +23,164 @@ from pathlib import Path
 
 import pytest
 
-from passport import forms
-from passport.keyroot import KeyPaths
+from passport import build, forms, instance, keyform
+from passport.keyroot import REPOSITORY, KeyPaths
 from passport.records import Passport, load_directory
 from passport.store import Store
-from tests.support import need
 
+from form_support import EXAMPLES, GOOD, docx_text
 from http_session import HttpSession
+from support import fat_image, first_line, forwarded_to, need, need_root, wait_for_exit
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
-PREFIX = ROOT / ".cache" / "windows" / "prefix"  # the Wine prefix the build made: our "PC"
+PREFIX = REPOSITORY / ".cache" / "windows" / "prefix"  # the Wine prefix the build made: our "PC"
 WINE = "/usr/lib/wine/wine64"
 WINESERVER = "/usr/lib/wine/wineserver64"
-BUNDLE = ROOT / "dist" / "windows" / "Passeport"
-REFRESH = re.compile(r'<meta http-equiv="refresh" content="\d+; ?url=([^"]+)">')
-STEP = "Appeler la Mission Locale de Châteauroux"
+GUI_SUBSYSTEM = 2  # IMAGE_SUBSYSTEM_WINDOWS_GUI: no console window
+STEP = {"date": date.today().isoformat(), "action": "Appeler la Mission Locale de Châteauroux", "status": "À faire"}
 
 
 @pytest.fixture(scope="module")
-def windows_bundle() -> Path:
+def windows_program() -> Path:
     need(WINE, WINESERVER)
     started = time.monotonic()
-    build = subprocess.run(["bash", "scripts/build-windows.sh"], cwd=ROOT, capture_output=True, text=True)
+    program = build.build_windows()  # runs scripts/build-windows.sh
     print(f"\nWindows build: {time.monotonic() - started:.0f} s")
-    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    return BUNDLE
+    return program
 
 
-def wine_env(extra_path: Path | None = None) -> dict[str, str]:
-    """The environment of a program started on the "PC": no host Python variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "VIRTUAL_ENV"))}
-    env.update(WINEPREFIX=str(PREFIX), WINEARCH="win64", WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=")
-    if extra_path:
-        env["PATH"] = f"{extra_path}:{env['PATH']}"
-    return env
+@pytest.fixture(scope="module")
+def linux_program() -> Path:
+    need("strip", "ldd", "objdump")
+    return build.build_program()  # the same digest-cached build as test_bundle.py
+
+
+def signed_copy(program: Path, folder: Path) -> Path:
+    """The Windows program signed as docs/windows.md says, with a throwaway self-signed certificate."""
+    need("openssl", "osslsigncode")
+    signed = folder / "signed"
+    shutil.copytree(program, signed)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", key, "-out", cert,
+        "-subj", "/CN=Structure de test/O=Passeport", "-addext", "extendedKeyUsage=codeSigning")  # fmt: skip
+    exe = signed / "Passeport.exe"
+    exe.unlink()
+    run("osslsigncode", "sign", "-certs", cert, "-key", key, "-n", "Passeport", "-h", "sha256",
+        "-in", program / "Passeport.exe", "-out", exe)  # fmt: skip
+    run("osslsigncode", "verify", "-CAfile", cert, "-in", exe)
+    return signed
+
+
+def run(*args: str | Path) -> None:
+    done = subprocess.run([str(arg) for arg in args], capture_output=True, text=True)
+    assert done.returncode == 0, f"{args[0]}: {done.stdout}{done.stderr}"
+
+
+def pe_subsystem(exe: Path) -> int:
+    """The subsystem field of a PE file's optional header (the same offset for PE32 and PE32+)."""
+    head = exe.read_bytes()[:4096]
+    pe = int.from_bytes(head[0x3C:0x40], "little")
+    assert head[pe : pe + 4] == b"PE\0\0"
+    return int.from_bytes(head[pe + 0x5C : pe + 0x5E], "little")
 
 
 @pytest.fixture
-def default_browser(windows_bundle: Path, tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
-    """A PC whose default browser records what it is asked to open, in ``browser.log``.
+def pc(windows_program: Path, tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
+    """The Wine "PC": its environment, and the log of the default browser that records what it opens.
 
     A Windows PC opens ``.html`` files with its default browser; a fresh Wine prefix has no
-    such association, so it is added. Wine passes what it opens to ``xdg-open``.
+    such association, so it is added. Wine hands what it opens to ``xdg-open``: ours records.
     """
     recorder = tmp_path / "bin"
     recorder.mkdir()
     log = tmp_path / "browser.log"
     (recorder / "xdg-open").write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n')
     (recorder / "xdg-open").chmod(0o755)
-    env = wine_env(recorder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "VIRTUAL_ENV"))}
+    env.update(WINEPREFIX=str(PREFIX), WINEARCH="win64", WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=")
+    env["PATH"] = f"{recorder}:{env['PATH']}"
     subprocess.run([WINE, "reg", "add", r"HKCR\.html", "/ve", "/d", "htmlfile", "/f"], env=env, capture_output=True)
-    yield log, env
-    subprocess.run([WINESERVER, "-k"], env=env, check=False)
+    yield env, log
+    subprocess.run([WINESERVER, "-k"], env=env, check=False)  # whatever still runs in the PC
 
 
-def opened_address(log: Path, process: subprocess.Popen[bytes], timeout: float) -> str:
-    """The passport's address, found the way the browser finds it: through the pages it was given."""
+def pc_temp() -> set[Path]:
+    """What the PC's temp folders hold (the user's %TEMP% and the system's)."""
+    return set(PREFIX.glob("drive_c/users/*/Temp/*")) | set(PREFIX.glob("drive_c/windows/temp/*"))
+
+
+def entry_address(log: Path, process: subprocess.Popen[bytes], timeout: float) -> str:
+    """The address the default browser was sent to: the private forwarding page's target."""
     deadline = time.monotonic() + timeout
     while not (log.exists() and log.read_text().strip()):
         assert process.poll() is None, f"Passeport.exe stopped with code {process.returncode}"
         assert time.monotonic() < deadline, "Passeport.exe opened no browser"
         time.sleep(0.2)
-    address = log.read_text().splitlines()[0]
-    while address.startswith("file://"):  # a local page that moves on to the next address
-        page = Path(urllib.parse.unquote(urllib.parse.urlsplit(address).path)).read_text(encoding="utf-8")
-        address = html.unescape(REFRESH.search(page).group(1))  # type: ignore[union-attr]
-    return address
+    opened = log.read_text().splitlines()[0]
+    assert opened.startswith("file:///"), opened  # a page in the PC's temp folder, not the secret itself
+    return forwarded_to(urllib.parse.unquote(opened))
 
 
-def test_passeport_exe_from_a_key_saves_a_step_and_a_word_document(windows_bundle, default_browser, tmp_path):
-    log, env = default_browser
-    key = KeyPaths(tmp_path / "KEY")
-    shutil.copytree(windows_bundle, key.root)
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [WINE, str(key.root / "Passeport.exe")],
-        cwd=tmp_path,
-        env=env,
-        # Windows python under Wine cannot take a regular file as stdout; a windowed program has none anyway.
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        browser = HttpSession(opened_address(log, process, timeout=120))
-        print(f"Passeport.exe showed its home page after {time.monotonic() - started:.1f} s")
-        assert "Bienvenue dans ton passeport" in browser.first_page
+def test_passeport_exe_on_a_fat_key_saves_a_step_and_word_documents(windows_program, linux_program, pc, tmp_path):
+    need_root()
+    env, browser_log = pc
+    signed = signed_copy(windows_program, tmp_path)
+    assert pe_subsystem(signed / "Passeport.exe") == GUI_SUBSYSTEM
 
-        fields = {"date": date.today().isoformat(), "action": STEP, "status": "À faire"}
-        assert html.escape(STEP) in browser.post("/demarches/nouvelle", "/demarches/nouvelle", fields)
-        assert "enregistré sur ta clé" in browser.post("/documents/", "/documents/suivi", {})
+    with fat_image(tmp_path, size_mb=300, cluster_kb=4) as mount:
+        assert build.main([str(mount), "--windows", str(signed)]) == 0  # what staff run
+        key = KeyPaths(mount)
+        assert {"Passeport.exe", "Passeport", "LISEZ-MOI.html", "App"} <= {p.name for p in mount.iterdir()}
+        assert (mount / "App" / "linux" / "passeport").is_file() and not (mount / "_internal").exists()
+        shutil.copyfile(EXAMPLES / "formulaire-cio.toml", key.data / keyform.FORM_FILE)  # a structure's form
+        shutil.copyfile(EXAMPLES / "modele-bilan-cio.docx", key.data / keyform.TEMPLATE_FILE)  # and Word template
 
-        goodbye = browser.post("/", "/terminer", {})
-        assert "Tu peux retirer ta clé" in goodbye
-        assert process.wait(timeout=60) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
+        temp_before = pc_temp()
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [WINE, str(mount / "Passeport.exe")],
+            cwd=tmp_path,
+            env=env,
+            # A Windows program under Wine cannot take a regular file as stdout; a windowed one has none anyway.
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            browser = HttpSession(entry_address(browser_log, process, timeout=180))
+            print(f"Passeport.exe showed its home page after {time.monotonic() - started:.1f} s")
+            assert "Bienvenue" in browser.first_page
+            assert "enregistré" in browser.post("/demarches/nouvelle", "/demarches/nouvelle", STEP)
+            assert "est prêt et enregistré sur ta clé" in browser.post("/documents/", "/documents/suivi", {})
+            assert "enregistré" in browser.post("/bilans/nouveau", "/bilans/nouveau", GOOD)
+            made = browser.post("/documents/", "/documents/bilan", {})  # through docxtpl, inside the bundle
+            assert "est prêt et enregistré sur ta clé" in made and "n&#39;a pas pu être utilisé" not in made
+            assert "Tu peux retirer ta clé" in browser.post("/", "/terminer", {})
+            assert process.wait(timeout=60) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+        print(f"Passeport.exe session, start to exit: {time.monotonic() - started:.1f} s")
 
-    steps = Passport(Store(key.data), forms.load(), load_directory()).steps()
-    assert [step.get("action") for step in steps] == [STEP]
-    [document] = key.exports.glob("suivi-*.docx")
-    with zipfile.ZipFile(document) as docx:
-        assert html.escape(STEP, quote=False) in docx.read("word/document.xml").decode()
-    assert not list(PREFIX.glob("drive_c/users/*/Temp/passeport-*")), "files left in the PC's temp folder"
+        steps = Passport(Store(key.data), forms.load(), load_directory()).steps()
+        assert [step.get("action") for step in steps] == [STEP["action"]]
+        [document] = key.exports.glob("suivi-*.docx")
+        with zipfile.ZipFile(document) as docx:
+            assert html.escape(STEP["action"], quote=False) in docx.read("word/document.xml").decode()
+        [intake] = key.exports.glob("bilan-*.docx")
+        assert GOOD["solution"] in docx_text(intake)
+        assert "stopping: finished" in (key.logs / "passeport.log").read_text()
+        assert not instance.state_file(key).exists()
+        assert pc_temp() == temp_before, "files left in the PC's temp folder"
+
+        # The same key, now on a Linux PC: its other program reads what the Windows one wrote.
+        linux = subprocess.Popen(
+            ["sh", str(mount / "Passeport"), "--no-browser"],
+            cwd="/", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+        try:
+            assert html.escape(STEP["action"]) in HttpSession(first_line(linux)).get("/demarches/")
+        finally:
+            os.killpg(linux.pid, signal.SIGTERM)
+            wait_for_exit(linux)
