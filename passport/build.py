@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     programs = {keylayout.WINDOWS: windows_program(args.windows)} if args.windows else {}
-    program = programs[keylayout.this_system()] = build_program(force=args.force)
+    program = build_program(force=args.force)
+    programs[keylayout.this_system()] = program
     key = keylayout.assemble(args.out, programs)
     size = program.stat().st_size / 1e6
     print(f"Clé prête dans {key.root} (programmes : {', '.join(sorted(programs))} ; {size:.1f} Mo pour ce système).")

@@ -32,8 +32,6 @@ from form_support import EXAMPLES, GOOD, docx_text
 from http_session import HttpSession
 from support import fat_image, first_line, forwarded_to, need, need_root, wait_for_exit
 
-pytestmark = pytest.mark.slow
-
 PREFIX = REPOSITORY / ".cache" / "windows" / "prefix"  # the Wine prefix the build made: our "PC"
 WINE = "/usr/lib/wine/wine64"
 WINESERVER = "/usr/lib/wine/wineserver64"
@@ -124,6 +122,15 @@ def entry_address(log: Path, process: subprocess.Popen[bytes], timeout: float, l
     return forwarded_to(urllib.parse.unquote(opened))
 
 
+def test_a_windows_folder_without_the_program_is_refused_before_anything_is_built(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "build_program", lambda force=False: pytest.fail("built anyway"))
+    (tmp_path / "windows" / "App").mkdir(parents=True)
+    with pytest.raises(SystemExit, match=r"Pas de programme Windows dans .* il faut Passeport\.exe"):
+        build.main([str(tmp_path / "KEY"), "--windows", str(tmp_path / "windows")])
+    assert not (tmp_path / "KEY").exists()
+
+
+@pytest.mark.slow
 def test_passeport_exe_on_a_fat_key_saves_a_step_and_word_documents(windows_program, linux_program, pc, tmp_path):
     need_root()
     env, browser_log = pc
