@@ -143,12 +143,13 @@ def test_each_start_asks_for_the_phrase_and_a_wrong_one_costs_a_growing_wait(sta
     for _ in range(4):
         response = passport.client.post("/deverrouiller", data={"phrase": "pas la bonne"})
         assert response.status_code == 403 and "pas la bonne phrase" in text(response)
+        assert ("Attends encore" in text(response)) == (len(waits) >= 2)
         waits.append(passport.app.extensions["attempts"].seconds_left())
         passport.clock.now += waits[-1]
     assert waits == [0, 0, 5, 10]
     passport.clock.now -= 1  # one second too early: even the right phrase waits
     early = passport.client.post("/deverrouiller", data={"phrase": PHRASE})
-    assert early.status_code == 429 and "Attends encore 1 secondes" in text(early)
+    assert early.status_code == 429 and "Attends encore 1 seconde avant" in text(early)
     assert passport.state == LOCKED
     passport.clock.now += 1
     assert passport.client.post("/deverrouiller", data={"phrase": PHRASE}).location == "/"

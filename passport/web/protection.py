@@ -36,7 +36,7 @@ KEY_AWAY = (
     "Je ne trouve pas tes fiches sur la clé : elle a été retirée ou ne répond plus. "
     "Rebranche-la sur cet ordinateur, puis écris à nouveau ta phrase."
 )
-WAIT = "Attends encore {seconds} secondes avant de réessayer."
+WAIT = "Attends encore {seconds} avant de réessayer."
 LOCKED_IDLE = (
     "Ton passeport s'est verrouillé parce que personne ne l'utilisait. Écris ta phrase secrète pour le rouvrir."
 )
@@ -114,14 +114,18 @@ def lock_now() -> None:
         found.store.lock()
 
 
+def _wait(seconds: int) -> str:
+    return WAIT.format(seconds=f"{seconds} seconde{'s' if seconds > 1 else ''}")
+
+
 def _wait_message() -> str | None:
     seconds = _attempts().seconds_left()
-    return WAIT.format(seconds=seconds) if seconds else None
+    return _wait(seconds) if seconds else None
 
 
 def _wrong(message: str) -> str:
     seconds = _attempts().failed()
-    return f"{message} {WAIT.format(seconds=seconds)}" if seconds else message
+    return f"{message} {_wait(seconds)}" if seconds else message
 
 
 @bp.route("/deverrouiller", methods=["GET", "POST"])
