@@ -168,6 +168,27 @@ def _well_formed(tables: object) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Survey:
+    """What a key's slot files hold, found without changing anything on the key."""
+
+    slots: tuple[Slot, ...]
+
+    @property
+    def newest(self) -> Slot | None:
+        return max((slot for slot in self.slots if slot.valid), key=lambda slot: slot.generation, default=None)
+
+    @property
+    def present(self) -> bool:
+        return any(slot.present for slot in self.slots)
+
+
+def survey(data_dir: Path, files: FileLayer | None = None) -> Survey:
+    """Read the slots for staff tools that check or update a key: unlike ``Store``, never moves a file."""
+    layer = files or OsFiles()
+    return Survey(tuple(decode(data_dir / name, layer.read(data_dir / name)) for name in SLOT_NAMES))
+
+
 class SlotStorage(Storage):
     """A TinyDB storage over two checksummed slot files, kept in memory between saves."""
 
@@ -223,6 +244,12 @@ class Store:
     def moved_aside(self) -> list[str]:
         """Names of damaged files set aside when the key was opened."""
         return list(self._db.storage.moved_aside)
+
+    def persist(self) -> None:
+        """Write the state as it stands: after an update, the data migrated to the current schema."""
+        with self._lock:
+            storage = self._db.storage
+            storage.write(storage.read())
 
     @contextmanager
     def session(self) -> Iterator[TinyDB]:

@@ -52,7 +52,10 @@ def fat_image(folder: Path, size_mb: int = 64, name: str = "key") -> Iterator[Pa
 
 
 def mount_fat(image: Path, mount: Path) -> None:
-    subprocess.run(["fusefat", "-o", "rw+", str(image), str(mount)], check=True, capture_output=True)
+    # fsname puts the image in the mount table, where build_key.py finds it to count free space
+    # (fusefat itself reports no size).
+    options = f"rw+,fsname={image}"
+    subprocess.run(["fusefat", "-o", options, str(image), str(mount)], check=True, capture_output=True)
     for _ in range(50):
         if os.path.ismount(mount):
             return
@@ -63,3 +66,78 @@ def mount_fat(image: Path, mount: Path) -> None:
 def unmount(mount: Path) -> None:
     if os.path.ismount(mount):
         subprocess.run(["fusermount", "-u", str(mount)], check=False, capture_output=True)
+
+
+def fake_build(folder: Path, app_bytes: int = 64 * 1024, seed: int = 1) -> Path:
+    """A build output laid out like the real one (launchers, LISEZ-MOI.html, App/<os>/), with small files.
+
+    ``app_bytes`` sets the size of each OS bundle; keys tests use it to make a run last long enough
+    to be interrupted.
+    """
+    import random
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "LISEZ-MOI.html": b"<!doctype html><title>Lisez-moi</title><p>Double-clique sur Passeport.</p>",
+        "Passeport.exe": rng.randbytes(4096),
+        "Passeport": b'#!/bin/sh\nexec "$(dirname "$0")/App/linux/passeport" "$@"\n',
+        "Passeport.command": b'#!/bin/sh\nexec "$(dirname "$0")/App/macos/passeport" "$@"\n',
+        "App/linux/passeport": rng.randbytes(app_bytes),
+        "App/macos/passeport": rng.randbytes(app_bytes),
+        "App/windows/base_library.zip": rng.randbytes(app_bytes // 2),
+    }
+    for number in range(8):
+        files[f"App/windows/lib/module{number}.pyd"] = rng.randbytes(app_bytes // 16)
+    for path, data in files.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if not path.endswith((".html", ".zip", ".pyd")):
+            target.chmod(0o755)
+    return folder
+
+
+SESSION_TOML = """\
+[session]
+nom = "Prévention du décrochage — lycée Jean-Giraudoux"
+date = 2026-03-12
+
+[structure]
+id = "mission-locale"
+
+[conseiller]
+nom = "Camille Martin"
+contact = "02 54 00 00 00"
+
+[[partenaires]]
+id = "cio"
+adresse = "1 rue de l'Exemple, 36000 Châteauroux"
+horaires = "Lundi au vendredi, 9 h - 17 h"
+
+[[partenaires]]
+nom = "Point Information Jeunesse de Châteauroux"
+activite = "Information des jeunes : logement, jobs, loisirs"
+telephone = "02 54 11 11 11"
+"""
+
+
+def session_file(folder: Path, text: str = SESSION_TOML) -> Path:
+    """A session file as staff write it: structure, counsellor, local partners."""
+    path = folder / "session.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def roster_file(folder: Path, names: list[str], encoding: str = "utf-8-sig", header: bool = True) -> Path:
+    """A roster as Excel saves it: ``;`` separated, a header line, a label per key."""
+    lines = (["prénom;étiquette"] if header else []) + [f"{name};B{number:02d}" for number, name in enumerate(names, 1)]
+    path = folder / "jeunes.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+FIRST_NAMES = [
+    "Léa", "Noé", "Inès", "Maël", "Chloé", "Anaïs", "Jérémy", "Zoé", "Loïc", "Maëlys",
+    "Éloïse", "Théo", "Océane", "Raphaël", "Clément", "Yasmine", "Gaëtan", "Héloïse", "Noémie", "Brandon",
+]  # fmt: skip

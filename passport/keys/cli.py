@@ -1,0 +1,78 @@
+"""The staff command line behind ``build_key.py``: one subcommand per module.
+
+A subcommand is a module with ``add_to(subparsers)`` that sets ``run`` on its
+parser; listing the module in ``SUBCOMMANDS`` is all it takes to add one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from passport.keys.console import StaffError, warn
+
+SUBCOMMANDS = (
+    "passport.keys.prepare",
+    "passport.keys.verify",
+    "passport.keys.update",
+    "passport.keys.volumes",
+)
+
+DESCRIPTION = """\
+Préparer, vérifier et mettre à jour les clés USB du passeport.
+
+Les étapes habituelles :
+  1. python build_key.py list                      voir les clés branchées
+  2. python build_key.py prepare ...               préparer les clés d'une session
+  3. python build_key.py verify ...                vérifier des clés
+  4. python build_key.py update ...                mettre la nouvelle version sur des clés revenues
+
+Le détail de chaque commande : python build_key.py prepare --help (par exemple).
+Le guide complet : docs/guide-equipe.md."""
+
+# argparse's own words, for staff who read no English. argparse looks its ``_`` up
+# at each call, so replacing it translates usage lines, help and errors alike.
+FRENCH = {
+    "usage: ": "utilisation : ",
+    "options": "options",
+    "positional arguments": "arguments",
+    "show this help message and exit": "afficher cette aide",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "the following arguments are required: %s": "à indiquer : %s",
+    "one of the arguments %s is required": "indiquez l'un de ceux-ci : %s",
+    "not allowed with argument %s": "impossible avec %s",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s : %(message)s",
+    "expected one argument": "une valeur est attendue après",
+    "invalid %(type)s value: %(value)r": "valeur non valable : %(value)r",
+    "invalid choice: %(value)r (choose from %(choices)s)": "commande inconnue : %(value)r (possibles : %(choices)s)",
+    "unrecognized arguments: %s": "arguments inconnus : %s",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s (%(matches)s ?)",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    argparse._ = lambda text: FRENCH.get(text, text)  # type: ignore[attr-defined]
+    top = argparse.ArgumentParser(
+        prog="build_key.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = top.add_subparsers(title="commandes", metavar="COMMANDE", required=True)
+    for name in SUBCOMMANDS:
+        importlib.import_module(name).add_to(commands)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except StaffError as error:
+        warn(f"\n{error}")
+        return 2
+    except KeyboardInterrupt:
+        warn("\nInterrompu. Les clés inachevées portent le fichier CLE-INCOMPLETE.txt : relancez la même commande.")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
