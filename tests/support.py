@@ -35,15 +35,21 @@ def need_root() -> None:
 
 
 @contextmanager
-def fat_image(folder: Path, size_mb: int = 64, name: str = "key") -> Iterator[Path]:
-    """A FAT32 image made by mkfs.vfat and mounted with fusefat: a real key's filesystem."""
+def fat_image(folder: Path, size_mb: int = 64, name: str = "key", cluster_kb: int | None = None) -> Iterator[Path]:
+    """A FAT32 image made by mkfs.vfat and mounted with fusefat: a real key's filesystem.
+
+    ``cluster_kb`` sets the cluster size (real 8-32 GB keys use 4-16 KiB; FAT32 then needs at least
+    65525 clusters, so 4 KiB clusters need ``size_mb`` >= 260). Beware a fusefat 0.1a bug: a file
+    opened with O_TRUNC or O_APPEND cannot grow past one cluster (EPERM).
+    """
     need("mkfs.vfat", "fusefat", "fusermount")
     image = folder / f"{name}.img"
     mount = folder / f"{name}-mnt"
     mount.mkdir()
     with image.open("wb") as handle:
         handle.truncate(size_mb * 1024 * 1024)
-    subprocess.run(["mkfs.vfat", "-F", "32", "-n", "PASSEPORT", str(image)], check=True, capture_output=True)
+    clusters = ["-s", str(cluster_kb * 2)] if cluster_kb else []
+    subprocess.run(["mkfs.vfat", "-F", "32", *clusters, "-n", "PASSEPORT", str(image)], check=True, capture_output=True)
     mount_fat(image, mount)
     try:
         yield mount

@@ -30,16 +30,16 @@ def warn(line: str) -> None:
 class Progress:
     """A progress bar on the terminal (one line redrawn); a few plain lines when output is a file."""
 
-    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
+    def __init__(self, total: int, keys: int, label: str, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stderr
         self._tty = self._stream.isatty()
         self._total = max(total, 1)
+        self._keys = keys
         self._label = label
         self._done = 0
         self._keys_done = 0
         self._lock = threading.Lock()
         self._drawn = 0.0
-        self._last_tenth = -1
 
     def advance(self, amount: int) -> None:
         with self._lock:
@@ -49,6 +49,10 @@ class Progress:
     def key_done(self) -> None:
         with self._lock:
             self._keys_done += 1
+            if not self._tty:
+                # A log file gets a line per key, not a stream of carriage returns.
+                self._stream.write(f"{self._label} : {self._keys_done}/{self._keys} clé(s)\n")
+                self._stream.flush()
             self._draw(force=True)
 
     def close(self) -> None:
@@ -60,15 +64,9 @@ class Progress:
                 self._stream.flush()
 
     def _draw(self, force: bool = False) -> None:
-        share = min(self._done / self._total, 1.0)
         if not self._tty:
-            # A log file gets a line every 10 %, not a stream of carriage returns.
-            tenth = int(share * 10)
-            if tenth != self._last_tenth:
-                self._last_tenth = tenth
-                self._stream.write(f"{self._label} : {tenth * 10} % ({self._keys_done} clé(s) terminée(s))\n")
-                self._stream.flush()
             return
+        share = min(self._done / self._total, 1.0)
         now = time.monotonic()
         if not force and now - self._drawn < 0.1:
             return
@@ -76,7 +74,7 @@ class Progress:
         width = max(10, min(40, shutil.get_terminal_size().columns - 45))
         filled = int(share * width)
         bar = "█" * filled + "░" * (width - filled)
-        self._stream.write(f"\r{self._label} {bar} {share:4.0%}  {self._keys_done} clé(s) terminée(s)")
+        self._stream.write(f"\r{self._label} {bar} {share:4.0%}  {self._keys_done}/{self._keys} clé(s)")
         self._stream.flush()
 
 

@@ -41,12 +41,21 @@ def _same(target: Path, item: ProgramFile) -> bool:
 def copy_file(source: Path, target: Path) -> None:
     """Copy bytes and, where the filesystem keeps them, permissions (the Linux launcher must stay executable)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    fresh(target)
     shutil.copyfile(source, target)
     with contextlib.suppress(OSError):  # FAT keeps no permissions; nothing is lost
         shutil.copymode(source, target)
     if FLUSH_EACH_FILE:
         with target.open("rb+") as handle:
             os.fsync(handle.fileno())
+
+
+def fresh(path: Path) -> None:
+    """Remove a file about to be written again: a new file is what every FAT driver handles best.
+
+    fusefat, for one, refuses to grow a file it has just truncated (EPERM past its first cluster).
+    """
+    path.unlink(missing_ok=True)
 
 
 def settle() -> None:

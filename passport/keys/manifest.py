@@ -58,6 +58,7 @@ def write(root: Path, manifest: Manifest) -> None:
     """Write beside, then replace: a torn manifest would make a good key look broken."""
     target = root / layout.MANIFEST
     temporary = target.with_name(target.name + ".tmp")
+    temporary.unlink(missing_ok=True)  # left by an interrupted run: write a new file, never over it
     with temporary.open("wb") as handle:
         handle.write(manifest.dumps())
         handle.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if args.target and not confirm(_question(jobs), args.yes):
         say("Abandon : rien n'a été écrit.")
         return 2
-    progress = Progress(program.size * len(jobs), "Préparation")
+    progress = Progress(program.size * len(jobs), len(jobs), "Préparation")
     context = Batch(program, session, forms.load(), directory, progress)
     outcomes = batch.run(jobs, lambda job: _prepare(job, context), lambda job: (str(job.root), job.person.first_name))
     progress.close()
@@ -260,12 +261,16 @@ def _write_key(job: Job, context: Batch) -> None:
 
 
 def _seed(job: Job, context: Batch) -> None:
-    defaults = job.root / layout.DEFAULT_DATA
-    seed.seed(defaults, job.person, context.session, context.form_set, context.directory)
+    """Seed in the PC's temp folder (fast, and fsyncs there cost nothing), then copy onto the key."""
+    with tempfile.TemporaryDirectory(prefix="passeport-") as temporary:
+        seeded = Path(temporary)
+        seed.seed(seeded, job.person, context.session, context.form_set, context.directory)
+        # Data/ starts as a copy of DefaultData/, as when the app finds Data/ missing.
+        for name in sorted(entry.name for entry in seeded.iterdir()):
+            for folder in (layout.DEFAULT_DATA, layout.DATA):
+                install.copy_file(seeded / name, job.root / folder / name)
     if context.session.form is not None:
         install.copy_file(context.session.form, job.root / layout.FORM_FILE)
-    # The same copy the app makes when Data/ is missing (keyroot.prepare).
-    shutil.copytree(defaults, job.root / layout.DATA)
     (job.root / layout.EXPORTS).mkdir(exist_ok=True)
 
 

@@ -102,6 +102,7 @@ def marker_operation(root: Path) -> str | None:
 def mark(root: Path, operation: str) -> None:
     """Say on the key itself, in plain words, that it is not finished."""
     root.mkdir(parents=True, exist_ok=True)
+    unmark(root)  # a new file rather than a rewrite (see install.fresh)
     with (root / layout.MARKER).open("w", encoding="utf-8", newline="\r\n") as handle:
         handle.write(_MARKER_TEXT[operation])
         handle.flush()

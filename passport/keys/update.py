@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.target and not confirm(_question(jobs), args.yes):
         say("Abandon : rien n'a été écrit.")
         return 2
-    progress = Progress(program.size * len(jobs), "Mise à jour")
+    progress = Progress(program.size * len(jobs), len(jobs), "Mise à jour")
     outcomes = batch.run(jobs, lambda job: _update(job, program, progress), lambda job: (str(job.root), ""))
     progress.close()
     outcomes = _finish(jobs, outcomes)

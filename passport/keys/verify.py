@@ -43,7 +43,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     roots = targets.existing_keys(args)
     expected = sum(_program_size(root) for root in roots)
-    progress = Progress(expected, "Vérification")
+    progress = Progress(expected, len(roots), "Vérification")
     outcomes = batch.run(roots, lambda root: _outcome(root, progress), lambda root: (targets.shown(root), ""))
     progress.close()
     say(batch.summary(outcomes, show_person=False))
