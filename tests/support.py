@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import time
@@ -11,6 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from passport import export, forms
+from passport.records import Passport, load_directory
+from passport.store import Store
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -80,8 +85,6 @@ def fake_build(folder: Path, app_bytes: int = 64 * 1024, seed: int = 1) -> Path:
     ``app_bytes`` sets the size of each OS bundle; keys tests use it to make a run last long enough
     to be interrupted.
     """
-    import random
-
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     files = {
@@ -147,3 +150,30 @@ FIRST_NAMES = [
     "Léa", "Noé", "Inès", "Maël", "Chloé", "Anaïs", "Jérémy", "Zoé", "Loïc", "Maëlys",
     "Éloïse", "Théo", "Océane", "Raphaël", "Clément", "Yasmine", "Gaëtan", "Héloïse", "Noémie", "Brandon",
 ]  # fmt: skip
+
+
+def fill_passport(key: Path) -> None:
+    """A passport as a young person leaves it after a few weeks: profile, steps, an intake sheet, a Word export."""
+    passport = Passport(Store(key / "Data"), forms.load(), load_directory())
+    passport.save_profile({"first_name": ["Léa"], "last_name": ["Martin"], "referent_structure": ["mission-locale"]})
+    for day in ("2026-03-12", "2026-03-20", "2026-04-02"):
+        passport.save_step({"date": [day], "action": [f"Démarche du {day}"], "status": ["En cours"]})
+    passport.save_intake(
+        {
+            "date": ["2026-03-12"],
+            "structure": ["mission-locale"],
+            "first_name": ["Léa"],
+            "solution": ["Service civique"],
+            "why": ["Elle veut essayer avant de choisir."],
+            "consent": ["on"],
+        }
+    )
+    export.save_copy(key / "Exports", "dossier-lea.docx", export.render(passport, "dossier"))
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        value = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([value[0] ^ 0xFF]))

@@ -12,9 +12,9 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from support import FIRST_NAMES, fake_build, fat_image, need_root, roster_file, session_file
+from support import FIRST_NAMES, fake_build, fat_image, fill_passport, flip_byte, need_root, roster_file, session_file
 
-from passport import export, forms
+from passport import forms
 from passport.keyroot import REPOSITORY
 from passport.keys import cli, layout, verify
 from passport.records import Passport, load_directory
@@ -123,7 +123,7 @@ def test_update_keeps_the_data_of_a_filled_passport_byte_identical(tmp_path):
     with used_key(tmp_path) as keys:
         key = keys[0]
         assert cli.main(prepare_args(tmp_path, old, keys, "--count", "1")) == 0
-        fill(key)
+        fill_passport(key)
         data, exports = tree_hashes(key / layout.DATA), tree_hashes(key / layout.EXPORTS)
         assert cli.main(["update", "--target", str(key), "--build", str(new), "--yes"]) == 0
         assert tree_hashes(key / layout.DATA) == data
@@ -147,30 +147,3 @@ def test_verify_finds_a_flipped_byte_and_a_missing_file_on_fat(tmp_path, capsys)
     assert "ÉCHEC" in lines[str(keys[0])] and "fichier modifié : App/windows/base_library.zip" in lines[str(keys[0])]
     assert "ÉCHEC" in lines[str(keys[1])] and "fichier manquant : App/linux/passeport" in lines[str(keys[1])]
     assert " OK " in lines[str(keys[2])]
-
-
-def fill(key: Path) -> None:
-    """A passport as a young person leaves it after a few weeks: profile, steps, an intake sheet, a Word export."""
-    passport = open_passport(key)
-    passport.save_profile({"first_name": ["Léa"], "last_name": ["Martin"], "referent_structure": ["mission-locale"]})
-    for day in ("2026-03-12", "2026-03-20", "2026-04-02"):
-        passport.save_step({"date": [day], "action": [f"Démarche du {day}"], "status": ["En cours"]})
-    passport.save_intake(
-        {
-            "date": ["2026-03-12"],
-            "structure": ["mission-locale"],
-            "first_name": ["Léa"],
-            "solution": ["Service civique"],
-            "why": ["Elle veut essayer avant de choisir."],
-            "consent": ["on"],
-        }
-    )
-    export.save_copy(key / layout.EXPORTS, "dossier-lea.docx", export.render(passport, "dossier"))
-
-
-def flip_byte(path: Path, offset: int) -> None:
-    with path.open("r+b") as handle:
-        handle.seek(offset)
-        value = handle.read(1)
-        handle.seek(offset)
-        handle.write(bytes([value[0] ^ 0xFF]))

@@ -79,16 +79,18 @@ def _rows(name: str, text: str) -> list[tuple[int, list[str]]]:
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     delimiter = next((d for d in DELIMITERS if d in first), ";")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
+    start = 1
     try:
         for row in reader:
             cells = [cell.strip() for cell in row]
             if any(cells):
-                rows.append((reader.line_num, cells))
-    except csv.Error as error:
+                rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error:
         raise StaffError(
-            f"{name} ligne {reader.line_num} : ligne mal formée ({error}). Vérifiez les guillemets."
+            f"{name} ligne {start} : ligne mal formée, un guillemet (\") n'est pas refermé ou est mal placé."
         ) from None
     return rows
 
@@ -113,6 +115,8 @@ def _people(name: str, rows: list[tuple[int, list[str]]]) -> list[Person]:
         label = clean(cells[label_col]) if label_col is not None and label_col < len(cells) else ""
         if not first_name:
             raise StaffError(f"{name} ligne {line} : le prénom est vide.")
+        if "\n" in first_name + label:
+            raise StaffError(f"{name} ligne {line} : une case tient sur plusieurs lignes (guillemets mal placés ?).")
         for what, value in (("le prénom", first_name), ("l'étiquette", label)):
             if len(value) > forms.MAX_LENGTH["text"]:
                 raise StaffError(f"{name} ligne {line} : {what} est trop long.")
