@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -12,7 +13,17 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from support import FIRST_NAMES, fake_build, fat_image, fill_passport, flip_byte, need_root, roster_file, session_file
+from support import (
+    FIRST_NAMES,
+    fake_build,
+    fat_image,
+    fill_passport,
+    flip_byte,
+    need_root,
+    roster_file,
+    session_file,
+    unmount,
+)
 
 from passport import forms
 from passport.keyroot import REPOSITORY
@@ -147,3 +158,54 @@ def test_verify_finds_a_flipped_byte_and_a_missing_file_on_fat(tmp_path, capsys)
     assert "ÉCHEC" in lines[str(keys[0])] and "fichier modifié : App/windows/base_library.zip" in lines[str(keys[0])]
     assert "ÉCHEC" in lines[str(keys[1])] and "fichier manquant : App/linux/passeport" in lines[str(keys[1])]
     assert " OK " in lines[str(keys[2])]
+
+
+def test_a_write_protected_key_is_refused_before_anything_is_written(tmp_path, capsys):
+    build = fake_build(tmp_path / "build")
+    with fat_keys(tmp_path, 2) as keys:
+        protected = keys[1]
+        unmount(protected)
+        subprocess.run(
+            ["fusefat", "-o", "ro", str(tmp_path / "key02.img"), str(protected)], check=True, capture_output=True
+        )
+        images = {name: sha(tmp_path / name) for name in ("key01.img", "key02.img")}
+        assert cli.main(prepare_args(tmp_path, build, keys, "--count", "2")) == 2
+        assert {name: sha(tmp_path / name) for name in images} == images
+    err = capsys.readouterr().err
+    assert f"{protected}" in err
+    assert "protégée en écriture" in err
+
+
+def test_a_key_pulled_out_during_the_run_fails_alone_with_its_reason(tmp_path):
+    build = fake_build(tmp_path / "build", app_bytes=1024 * 1024)
+    with fat_keys(tmp_path, 3) as keys:
+        command = [sys.executable, "build_key.py", *prepare_args(tmp_path, build, keys, "--count", "3")]
+        run = subprocess.Popen(command, cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (keys[1] / "App").exists():
+            time.sleep(0.005)
+        pull_out(tmp_path / "key02.img")
+        try:
+            out, err = run.communicate(timeout=120)
+        finally:
+            # A dead FUSE mount is not seen by os.path.ismount: unmount it here.
+            subprocess.run(["fusermount", "-u", str(keys[1])], check=True, capture_output=True)
+        assert run.returncode == 1, err
+        rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(str(tmp_path))}
+        assert "ÉCHEC" in rows[str(keys[1])]
+        assert "clé retirée ou qui ne répond plus" in rows[str(keys[1])]
+        assert " prête " in rows[str(keys[0])] and " prête " in rows[str(keys[2])]
+        assert verify.check(keys[0]).ok and verify.check(keys[2]).ok
+
+
+def pull_out(image: Path) -> None:
+    """What yanking a key does to a mounted filesystem: its driver goes away mid-write."""
+    for pid in os.listdir("/proc"):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if command[0].endswith(b"fusefat") and str(image).encode() in command:
+            os.kill(int(pid), signal.SIGKILL)
+            return
+    raise AssertionError(f"no fusefat process for {image}")

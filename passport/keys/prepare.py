@@ -169,12 +169,14 @@ REFUSALS = {
     Kind.UNFINISHED_UPDATE: "sa mise à jour a été interrompue : relancez « build_key.py update »",
     Kind.NOT_A_KEY: "n'est pas vide et n'est pas une clé du passeport ({detail}) : choisissez une clé vide",
 }
+READ_ONLY = "est protégée en écriture : vérifiez le petit bouton de verrouillage sur le côté de la clé"
 
 
 def _refuse_unsafe(jobs: list[Job]) -> None:
     refused = [
         (job, REFUSALS[job.found.kind].format(detail=job.found.detail)) for job in jobs if job.found.kind in REFUSALS
     ]
+    refused += [(job, READ_ONLY) for job in jobs if space.read_only(job.root)]
     if refused:
         rows = [[str(job.root), job.person.first_name or "—", reason] for job, reason in refused]
         raise StaffError(f"{table(['Clé', 'Prénom', 'Refusée parce qu’elle'], rows)}\n\nRien n'a été écrit.")

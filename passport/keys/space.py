@@ -49,6 +49,13 @@ def free_and_unit(path: Path) -> tuple[int | None, int]:
     return None, DEFAULT_UNIT
 
 
+def read_only(path: Path) -> bool:
+    """A volume mounted read-only, or a key whose write-protect switch is on (where the OS tells)."""
+    if not hasattr(os, "statvfs"):
+        return False  # Windows says so at the first write; that key then fails with its reason
+    return bool(os.statvfs(existing_ancestor(path)).f_flag & os.ST_RDONLY)
+
+
 def _unit(path: Path) -> int:
     if sys.platform == "win32" or not hasattr(os, "statvfs"):
         return DEFAULT_UNIT

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from passport.keys import batch, install, layout, manifest, payload, space, state, targets, verify
 from passport.keys.console import Progress, StaffError, confirm, say, table
-from passport.keys.prepare import add_build_argument
+from passport.keys.prepare import READ_ONLY, add_build_argument
 from passport.keys.state import Kind
 from passport.migrations import CURRENT_SCHEMA
 from passport.store import SLOT_NAMES, Store, survey
@@ -85,6 +85,7 @@ def _refuse(jobs: list[Job]) -> None:
         for job in jobs
         if job.found.kind in REFUSALS
     ]
+    refused += [[str(job.root), READ_ONLY] for job in jobs if space.read_only(job.root)]
     for job in jobs:
         newest = survey(job.root / layout.DATA).newest
         if newest is not None and newest.schema > CURRENT_SCHEMA:
