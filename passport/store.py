@@ -129,7 +129,11 @@ class Slot:
 
 def encode(tables: Tables, generation: int) -> bytes:
     """Serialise a state into slot bytes: header line, newline, payload."""
-    payload = json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode()
+    return frame(_dumps(tables), generation)
+
+
+def frame(payload: bytes, generation: int) -> bytes:
+    """Put the header line (generation, schema, length, SHA-256) in front of a payload."""
     header = {
         "format": FORMAT,
         "schema": CURRENT_SCHEMA,
@@ -138,6 +142,52 @@ def encode(tables: Tables, generation: int) -> bytes:
         "sha256": hashlib.sha256(payload).hexdigest(),
     }
     return json.dumps(header).encode() + b"\n" + payload
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class _Encoder:
+    """Serialises the state, re-encoding only the documents that changed since the last save.
+
+    Encoding every document at every save made a save at 1,000 steps cost ~8 ms of
+    ``json.dumps`` alone. Each document's bytes are kept with a private copy of the
+    document; a document equal to its copy reuses its bytes. (Python equality treats
+    ``True == 1``; the passport never swaps one for the other in a field.)
+    """
+
+    def __init__(self, tables: Tables) -> None:
+        self._cache: dict[tuple[str, str], tuple[Any, bytes, bytes]] = {}
+        self.encode(tables)
+        self.commit()
+
+    def encode(self, tables: Tables) -> bytes:
+        fresh: dict[tuple[str, str], tuple[Any, bytes, bytes]] = {}
+        parts = []
+        for name, table in tables.items():
+            docs = []
+            for doc_id, doc in table.items():
+                known = self._cache.get((name, doc_id))
+                if known is None or known[0] != doc:
+                    blob = _dumps(doc)
+                    known = (json.loads(blob), _dumps(doc_id) + b":" + blob, blob)
+                fresh[name, doc_id] = known
+                docs.append(known[1])
+            parts.append(_dumps(name) + b":{" + b",".join(docs) + b"}")
+        self._pending = fresh
+        return b"{" + b",".join(parts) + b"}"
+
+    def commit(self) -> None:
+        """The last encoded state is on the medium: remember its documents."""
+        self._cache = self._pending
+
+    def committed(self) -> Tables:
+        """A fresh copy of the state last saved, for when a save fails half-way."""
+        tables: Tables = {}
+        for (name, doc_id), (_, _, blob) in self._cache.items():
+            tables.setdefault(name, {})[doc_id] = json.loads(blob)
+        return tables
 
 
 def decode(path: Path, raw: bytes | None) -> Slot:
@@ -206,7 +256,7 @@ class SlotStorage(Storage):
         self._generation = newest.generation if newest else 0
         self._current = newest.path if newest else data_dir / SLOT_NAMES[1]
         self._tables: Tables = migrate(newest.tables, newest.schema) if newest else {}
-        self._committed = json.dumps(self._tables)
+        self._encoder = _Encoder(self._tables)
 
     def _set_aside(self, damaged: list[Slot]) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -220,17 +270,17 @@ class SlotStorage(Storage):
 
     def write(self, data: Tables) -> None:
         target = self._dir / (SLOT_NAMES[0] if self._current.name == SLOT_NAMES[1] else SLOT_NAMES[1])
-        blob = encode(data, self._generation + 1)
+        blob = frame(self._encoder.encode(data), self._generation + 1)
         try:
             self._files.write_durably(target, blob)
         except OSError as error:
             # TinyDB already changed the in-memory state: put the confirmed one back.
-            self._tables = json.loads(self._committed)
+            self._tables = self._encoder.committed()
             raise as_key_error(error) from None
+        self._encoder.commit()
         self._generation += 1
         self._current = target
         self._tables = data
-        self._committed = blob.partition(b"\n")[2].decode()
 
 
 class Store:

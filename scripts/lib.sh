@@ -7,7 +7,7 @@ VENV="$ROOT/.venv"
 python_for_venv() {
   for candidate in python3.13 python3.12 python3.11 python3; do
     if command -v "$candidate" >/dev/null &&
-       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
       echo "$candidate"; return 0
     fi
   done
@@ -16,16 +16,17 @@ python_for_venv() {
 }
 
 # ensure_venv EXTRA: a virtual environment with the pinned dependencies (and EXTRA, e.g. dev).
+# A stamp per extra records what was installed; a dev install also serves the plain run.
 ensure_venv() {
-  local extra=${1:-} stamp wanted
+  local extra=${1:-} wanted stamp
   [ -x "$VENV/bin/python" ] || "$(python_for_venv)" -m venv "$VENV"
-  wanted=$(cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt" | sha256sum | cut -c1-16)-$extra
-  stamp="$VENV/.installed"
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c "$ROOT/constraints.txt" \
-      -e "$ROOT${extra:+[$extra]}"
-    echo "$wanted" > "$stamp"
-  fi
+  wanted=$(cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt" | sha256sum | cut -c1-16)
+  for stamp in "$VENV/.installed-$extra" "$VENV/.installed-dev"; do
+    [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && return 0
+  done
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c "$ROOT/constraints.txt" \
+    -e "$ROOT${extra:+[$extra]}"
+  echo "$wanted" > "$VENV/.installed-$extra"
 }
 
 # ensure_debian_packages: what the tests need from Debian (scripts/debian-packages.txt).

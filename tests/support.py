@@ -79,6 +79,28 @@ def unmount(mount: Path) -> None:
         subprocess.run(["fusermount", "-u", str(mount)], check=False, capture_output=True)
 
 
+def raw_answers(form, text: str, structures: tuple[str, str] = ("cad", "mission-locale")) -> dict[str, list[str]]:
+    """Submitted input answering every field of ``form``; each text field gets ``text`` + its key."""
+    raw: dict[str, list[str]] = {}
+    for spec in form.fields():
+        if spec.type in ("text", "longtext"):
+            raw[spec.key] = [f"{text} {spec.key}"]
+        elif spec.type == "date":
+            raw[spec.key] = ["2026-11-29"] if spec.key != "birth_date" else ["2009-03-14"]
+        elif spec.type == "yesno":
+            raw[spec.key] = ["on"]
+        elif spec.type == "choice":
+            raw[spec.key] = [spec.choices[-1]]
+        elif spec.type == "multichoice":
+            raw[spec.key] = list(spec.choices[:2])
+        elif spec.type == "structure":
+            raw[spec.key] = [structures[0]]
+        elif spec.type == "referrals":
+            raw[spec.key] = list(structures)
+            raw[f"{spec.key}__main"] = [structures[1]]
+    return raw
+
+
 def fake_build(folder: Path, app_bytes: int = 64 * 1024, seed: int = 1) -> Path:
     """A build output laid out like the real one (launchers, LISEZ-MOI.html, App/<os>/), with small files.
 
