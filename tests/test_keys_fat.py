@@ -13,6 +13,13 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+
+from passport import forms
+from passport.keyroot import REPOSITORY
+from passport.keys import cli, layout, verify
+from passport.records import Passport, load_directory
+from passport.store import Store
+
 from support import (
     FIRST_NAMES,
     fake_build,
@@ -24,12 +31,6 @@ from support import (
     session_file,
     unmount,
 )
-
-from passport import forms
-from passport.keyroot import REPOSITORY
-from passport.keys import cli, layout, verify
-from passport.records import Passport, load_directory
-from passport.store import Store
 
 pytestmark = pytest.mark.slow
 

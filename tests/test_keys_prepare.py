@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from support import FIRST_NAMES, fake_build, roster_file, session_file
 
 from passport import forms
 from passport.keyroot import REPOSITORY
 from passport.keys import cli, layout, manifest, verify
 from passport.records import Passport, load_directory
 from passport.store import Store
+
+from support import FIRST_NAMES, fake_build, roster_file, session_file
 
 
 def open_passport(key: Path) -> Passport:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from support import SESSION_TOML, session_file
 
 from passport.keys import session
 from passport.keys.console import StaffError
+
+from support import SESSION_TOML, session_file
 
 
 def load(tmp_path, text):

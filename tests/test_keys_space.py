@@ -7,9 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import fat_image, need, need_root
 
 from passport.keys import space
+
+from support import fat_image, need, need_root
 
 
 def fsck_free(image: Path) -> int:

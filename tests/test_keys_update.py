@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from support import fake_build, fill_passport, session_file
 
 from passport import migrations, store
 from passport.keys import cli, layout, manifest, state, verify
 from passport.store import Store, survey
+
+from support import fake_build, fill_passport, session_file
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:

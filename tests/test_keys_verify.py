@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import fake_build, fill_passport, flip_byte, session_file
 
 from passport.keys import cli, layout, state, verify
+
+from support import fake_build, fill_passport, flip_byte, session_file
 
 
 @pytest.fixture

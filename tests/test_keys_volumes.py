@@ -6,9 +6,9 @@ import hashlib
 import os
 from pathlib import Path
 
-from support import fake_build, session_file
-
 from passport.keys import cli, layout, volumes
+
+from support import fake_build, session_file
 
 
 def fake_linux(root: Path) -> dict[str, Path]:

@@ -35,9 +35,16 @@ class Outcome:
 
 
 def run(
-    jobs: Sequence[Job], work: Callable[[Job], Outcome], describe: Callable[[Job], tuple[str, str]]
+    jobs: Sequence[Job],
+    work: Callable[[Job], Outcome],
+    describe: Callable[[Job], tuple[str, str]],
+    volumes: int | None = None,
 ) -> list[Outcome]:
-    """Run ``work`` on every job in parallel; an error on one key becomes that key's outcome."""
+    """Run ``work`` on every job in parallel; an error on one key becomes that key's outcome.
+
+    Keys on separate volumes are written side by side (each USB key is slow on its own);
+    many key folders on one disk gain little from more than two writers at a time.
+    """
 
     def guarded(job: Job) -> Outcome:
         try:
@@ -48,7 +55,8 @@ def run(
 
     if not jobs:
         return []
-    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(jobs))) as pool:
+    workers = MAX_WORKERS if volumes is None else max(2, volumes)
+    with ThreadPoolExecutor(max_workers=min(workers, MAX_WORKERS, len(jobs))) as pool:
         return list(pool.map(guarded, jobs))
 
 

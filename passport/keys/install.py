@@ -7,25 +7,35 @@ changed.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from passport.keys.payload import ProgramFile, sha256_of
+from passport.keys.payload import CHUNK, ProgramFile, sha256_of
 
 # Windows has no sync(): there each file is flushed as it is written.
 FLUSH_EACH_FILE = not hasattr(os, "sync")
+BINARY = getattr(os, "O_BINARY", 0)
 
 
 def put(files: Iterable[ProgramFile], root: Path, advance: Callable[[int], None], reuse: bool) -> int:
-    """Copy ``files`` under ``root``; return how many were actually written."""
+    """Copy ``files`` under ``root``; return how many were actually written.
+
+    With ``reuse``, a file already there with the right content is kept and any other is
+    replaced by a new file; without it, the files must not exist yet.
+    """
     written = 0
+    folders: set[Path] = set()
     for item in files:
         target = root / item.path
         if not (reuse and _same(target, item)):
-            copy_file(item.source, target)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            if reuse:
+                fresh(target)
+            copy_file(item.source, target, item.mode)
             written += 1
         advance(item.size)
     return written
@@ -38,16 +48,45 @@ def _same(target: Path, item: ProgramFile) -> bool:
         return False
 
 
-def copy_file(source: Path, target: Path) -> None:
-    """Copy bytes and, where the filesystem keeps them, permissions (the Linux launcher must stay executable)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fresh(target)
-    shutil.copyfile(source, target)
-    with contextlib.suppress(OSError):  # FAT keeps no permissions; nothing is lost
-        shutil.copymode(source, target)
-    if FLUSH_EACH_FILE:
-        with target.open("rb+") as handle:
-            os.fsync(handle.fileno())
+def copy_file(source: Path, target: Path, mode: int = 0o644) -> None:
+    """Copy into a new file, as ``cp`` does: created with the source's permissions (which FAT ignores)."""
+    reader = os.open(source, os.O_RDONLY | BINARY)
+    try:
+        writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | BINARY, mode)
+        try:
+            _copy_bytes(reader, writer)
+            if FLUSH_EACH_FILE:
+                os.fsync(writer)
+        finally:
+            os.close(writer)
+    finally:
+        os.close(reader)
+
+
+def write_new(target: Path, data: bytes) -> None:
+    writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | BINARY, 0o644)
+    try:
+        _write_all(writer, data)
+        if FLUSH_EACH_FILE:
+            os.fsync(writer)
+    finally:
+        os.close(writer)
+
+
+def _write_all(writer: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(writer, view) :]
+
+
+def _copy_bytes(reader: int, writer: int) -> None:
+    if sys.platform == "linux":
+        offset = 0
+        while sent := os.sendfile(writer, reader, offset, 1 << 30):
+            offset += sent
+        return
+    while chunk := os.read(reader, CHUNK):
+        _write_all(writer, chunk)
 
 
 def fresh(path: Path) -> None:

@@ -24,6 +24,7 @@ class ProgramFile:
     source: Path
     size: int
     sha256: str
+    mode: int = 0o644
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def load(build: Path) -> Program:
     with ThreadPoolExecutor(max_workers=4) as pool:
         digests = list(pool.map(sha256_of, (full for _, full in paths)))
     files = tuple(
-        ProgramFile(path, full, full.stat().st_size, digest)
+        ProgramFile(path, full, full.stat().st_size, digest, full.stat().st_mode & 0o777)
         for (path, full), digest in zip(paths, digests, strict=True)
     )
     return Program(build, files)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +105,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     progress = Progress(program.size * len(jobs), len(jobs), "Préparation")
     context = Batch(program, session, forms.load(), directory, progress)
-    outcomes = batch.run(jobs, lambda job: _prepare(job, context), lambda job: (str(job.root), job.person.first_name))
+    volumes = len({space.device_of(job.root) for job in jobs})
+    outcomes = batch.run(
+        jobs, lambda job: _prepare(job, context), lambda job: (str(job.root), job.person.first_name), volumes
+    )
     progress.close()
     outcomes = _finish(jobs, outcomes)
     say(batch.summary(outcomes))
@@ -190,7 +192,7 @@ def _check_space(jobs: list[Job], program: payload.Program, session: sessions.Se
     problems = []
     for group in by_device.values():
         free, unit = space.free_and_unit(group[0].root)
-        need = sum(space.needed(sizes, _existing_sizes(job.root, program), unit) for job in group)
+        need = sum(space.needed(sizes, _existing_sizes(job, program), unit) for job in group)
         where = space.existing_ancestor(group[0].root)
         if free is None:
             problems.append(f"{where} : impossible de connaître la place libre sur ce volume")
@@ -200,8 +202,10 @@ def _check_space(jobs: list[Job], program: payload.Program, session: sessions.Se
         raise StaffError("Place insuffisante :\n  " + "\n  ".join(problems) + "\n\nRien n'a été écrit.")
 
 
-def _existing_sizes(root: Path, program: payload.Program) -> list[int]:
-    sizes = []
+def _existing_sizes(job: Job, program: payload.Program) -> list[int]:
+    if job.found.kind is Kind.EMPTY:
+        return []
+    root, sizes = job.root, []
     for item in program.files:
         full = root / item.path
         if full.is_file():
@@ -263,14 +267,12 @@ def _write_key(job: Job, context: Batch) -> None:
 
 
 def _seed(job: Job, context: Batch) -> None:
-    """Seed in the PC's temp folder (fast, and fsyncs there cost nothing), then copy onto the key."""
-    with tempfile.TemporaryDirectory(prefix="passeport-") as temporary:
-        seeded = Path(temporary)
-        seed.seed(seeded, job.person, context.session, context.form_set, context.directory)
-        # Data/ starts as a copy of DefaultData/, as when the app finds Data/ missing.
-        for name in sorted(entry.name for entry in seeded.iterdir()):
-            for folder in (layout.DEFAULT_DATA, layout.DATA):
-                install.copy_file(seeded / name, job.root / folder / name)
+    files = seed.seed(job.person, context.session, context.form_set, context.directory)
+    # Data/ starts as a copy of DefaultData/, as when the app finds Data/ missing.
+    for folder in (layout.DEFAULT_DATA, layout.DATA):
+        (job.root / folder).mkdir(parents=True)
+        for name, data in files.items():
+            install.write_new(job.root / folder / name, data)
     if context.session.form is not None:
         install.copy_file(context.session.form, job.root / layout.FORM_FILE)
     (job.root / layout.EXPORTS).mkdir(exist_ok=True)

@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         say("Abandon : rien n'a été écrit.")
         return 2
     progress = Progress(program.size * len(jobs), len(jobs), "Mise à jour")
-    outcomes = batch.run(jobs, lambda job: _update(job, program, progress), lambda job: (str(job.root), ""))
+    volumes = len({space.device_of(job.root) for job in jobs})
+    outcomes = batch.run(jobs, lambda job: _update(job, program, progress), lambda job: (str(job.root), ""), volumes)
     progress.close()
     outcomes = _finish(jobs, outcomes)
     say(batch.summary(outcomes, show_person=False))
