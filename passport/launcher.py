@@ -6,13 +6,12 @@ import argparse
 import signal
 import socket
 import sys
-import webbrowser
 from types import FrameType
 
 from waitress.server import create_server
 
-from passport import keyroot
-from passport.web import create_app
+from passport import handoff, keyroot
+from passport.web import create_app, security
 
 HOST = "127.0.0.1"
 
@@ -37,12 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind((HOST, args.port))
     port = listener.getsockname()[1]
-    server = create_server(create_app(key, port), sockets=[listener], threads=4, ident="passeport")
-    url = f"http://{HOST}:{port}/"
-    say(url)
+    secret = security.new_secret()
+    server = create_server(create_app(key, port, secret), sockets=[listener], threads=4, ident="passeport")
+    url = security.entry_url(port, secret)
+    say(url)  # the console is this user's own; the browser gets it through a file
     signal.signal(signal.SIGTERM, _stop)
     if not args.no_browser:
-        webbrowser.open(url)
+        handoff.open_browser(url)
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):

@@ -7,6 +7,7 @@ so a later form change never hides old answers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Document
 
-from passport import forms
+from passport import forms, indicators
+from passport.faults import KeyWriteError
 from passport.forms import Form, FormSet, Raw, ValidationError
 from passport.store import Store
 
@@ -68,6 +70,7 @@ class Passport:
         self.store = store
         self.forms = form_set
         self._defaults = directory
+        self._published: tuple[str, Any] | tuple[()] | None = None  # the summary on the key, once read
 
     # Profile ---------------------------------------------------------------
 
@@ -176,7 +179,45 @@ class Passport:
         }
 
     def save_intake(self, raw: Raw, intake_id: int | None = None) -> int:
-        return self._save("intakes", self.forms.intake, raw, intake_id, _why_given)
+        saved = self._save("intakes", self.forms.intake, raw, intake_id, _why_given)
+        self.refresh_indicators()
+        return saved
+
+    # Indicators -------------------------------------------------------------
+
+    def refresh_indicators(self) -> None:
+        """Bring the anonymous summary next to the data in line with the intake sheets.
+
+        Runs after each intake save and at start. The sheet is already safe when it
+        runs, so a full or pulled key must not turn the save into an error: the summary
+        then stays as it was until the next save or start writes it.
+        """
+        with contextlib.suppress(KeyWriteError):
+            self._write_indicators()
+
+    def _write_indicators(self) -> None:
+        sheets = [(entry.id, entry.answers) for entry in self._entries("intakes")]
+        if not sheets:
+            return
+        key = self._indicators_key()
+        shipped = frozenset(s.id for s in self._defaults)
+        kinds = frozenset(c for f in self.forms.intake.fields() if f.key == "solution_kind" for c in f.choices)
+        summary = indicators.summarise(key, self.store.generation, sheets, shipped, kinds)
+        if self._published is None:
+            self._published = _published(self.store.read_plain(indicators.FILE_NAME))
+        if self._published != (summary.key, summary.sheets):
+            self.store.write_plain(indicators.FILE_NAME, indicators.encode(summary))
+            self._published = (summary.key, summary.sheets)
+
+    def _indicators_key(self) -> str:
+        """The key's random id, made at its first intake sheet (never when keys are prepared)."""
+        with self.store.session() as db:
+            table = db.table("indicators")
+            doc = table.get(doc_id=1)
+            if doc is None:
+                doc = {"key": indicators.new_key_id()}
+                table.insert(Document(doc, doc_id=1))
+        return doc["key"]
 
     # Shared -----------------------------------------------------------------
 
@@ -215,6 +256,15 @@ class Passport:
         if entry is None:
             raise LookupError(f"{table} {entry_id}")
         return entry
+
+
+def _published(raw: bytes | None) -> tuple[str, Any] | tuple[()]:
+    """What the summary on the key says; ``()`` when it is missing or damaged."""
+    try:
+        current = indicators.decode(raw) if raw is not None else None
+    except indicators.SummaryError:
+        return ()
+    return (current.key, current.sheets) if current else ()
 
 
 def _why_given(answers: dict[str, Any]) -> dict[str, str]:

@@ -20,12 +20,12 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
@@ -36,6 +36,7 @@ from passport.migrations import CURRENT_SCHEMA, migrate
 SLOT_NAMES = ("passport-1.json", "passport-2.json")
 FORMAT = "passport"
 Tables = dict[str, dict[str, Any]]
+T = TypeVar("T")
 
 
 class FileLayer(Protocol):
@@ -49,6 +50,9 @@ class FileLayer(Protocol):
 
     def move_aside(self, path: Path, target: Path) -> None:
         """Rename a damaged file so that nothing ever writes over it."""
+
+    def replace_durably(self, path: Path, data: bytes) -> None:
+        """Replace the file through a temporary sibling: a crash leaves the old bytes or the new."""
 
 
 class OsFiles:
@@ -64,6 +68,22 @@ class OsFiles:
 
     def write_durably(self, path: Path, data: bytes) -> None:
         created = not path.exists()
+        self._write(path, data)
+        if created:
+            self._sync_dir(path.parent)
+
+    def move_aside(self, path: Path, target: Path) -> None:
+        os.rename(path, target)
+        self._sync_dir(path.parent)
+
+    def replace_durably(self, path: Path, data: bytes) -> None:
+        # The rename's directory sync also makes the temporary file's name durable.
+        temporary = path.with_name(path.name + ".tmp")
+        self._write(temporary, data)
+        self._retry(lambda: os.replace(temporary, path))
+        self._sync_dir(path.parent)
+
+    def _write(self, path: Path, data: bytes) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
         fd = self._open(path, flags)
         try:
@@ -73,18 +93,15 @@ class OsFiles:
             os.fsync(fd)
         finally:
             os.close(fd)
-        if created:
-            self._sync_dir(path.parent)
-
-    def move_aside(self, path: Path, target: Path) -> None:
-        os.rename(path, target)
-        self._sync_dir(path.parent)
 
     def _open(self, path: Path, flags: int) -> int:
+        return self._retry(lambda: os.open(path, flags, 0o600))
+
+    def _retry(self, action: Callable[[], T]) -> T:
         # Windows antivirus and indexers hold files for a moment: retry briefly.
         for attempt in range(self.retries):
             try:
-                return os.open(path, flags, 0o600)
+                return action()
             except PermissionError:
                 if sys.platform != "win32" or attempt == self.retries - 1:
                     raise
@@ -265,6 +282,10 @@ class SlotStorage(Storage):
             self._files.move_aside(slot.path, target)
             self.moved_aside.append(target.name)
 
+    @property
+    def generation(self) -> int:
+        return self._generation
+
     def read(self) -> Tables:
         return self._tables
 
@@ -288,7 +309,34 @@ class Store:
 
     def __init__(self, data_dir: Path, files: FileLayer | None = None) -> None:
         self._lock = threading.RLock()
-        self._db = TinyDB(data_dir, files or OsFiles(), storage=SlotStorage)
+        self._dir = data_dir
+        self._files = files or OsFiles()
+        self._db = TinyDB(data_dir, self._files, storage=SlotStorage)
+
+    @property
+    def generation(self) -> int:
+        """How many saves the data has seen: tells which of two copies of a plain file is newer."""
+        with self._lock:
+            return self._db.storage.generation
+
+    def read_plain(self, name: str) -> bytes | None:
+        """The bytes of a plain file next to the data, or None when there is none."""
+        try:
+            return self._files.read(self._dir / name)
+        except OSError:
+            return None
+
+    def write_plain(self, name: str, data: bytes) -> None:
+        """Replace a plain file next to the data: something that holds nothing personal.
+
+        Such a file (the indicators summary) stays readable without the young person's
+        secret once the data is encrypted. It is written under a temporary name, then put
+        in place, so a key pulled out mid-write leaves the old file or the new one.
+        """
+        try:
+            self._files.replace_durably(self._dir / name, data)
+        except OSError as error:
+            raise as_key_error(error) from None
 
     @property
     def moved_aside(self) -> list[str]:

@@ -10,6 +10,8 @@ import re
 import unicodedata
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+# Device names Windows reserves whatever the extension: a file called ``con`` cannot exist.
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))})
 
 
 def clean(value: str) -> str:
@@ -20,7 +22,12 @@ def clean(value: str) -> str:
 
 
 def slug(value: str, fallback: str) -> str:
-    """Return an ASCII file-name part: letters, digits and dashes only."""
+    """Return an ASCII file-name part: lower-case letters, digits and dashes only.
+
+    No dot, slash or backslash can come through, so no path can be climbed, and a
+    reserved Windows name (``con``, ``nul``, ``com1``…) gets ``fallback`` added.
+    """
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     words = re.findall(r"[A-Za-z0-9]+", ascii_text)
-    return "-".join(words)[:40].strip("-").lower() or fallback
+    result = "-".join(words)[:40].strip("-").lower() or fallback
+    return f"{result}-{fallback}" if result in _RESERVED else result

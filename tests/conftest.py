@@ -1,4 +1,4 @@
-"""Fixtures: a key folder, the app on it, a test client that sends the CSRF token."""
+"""Fixtures: a key folder, the app on it, a test client let in as the launcher's browser."""
 
 from __future__ import annotations
 
@@ -12,18 +12,26 @@ from flask.testing import FlaskClient
 
 from passport.keyroot import KeyPaths
 from passport.records import Passport
-from passport.web import create_app
+from passport.web import create_app, security
 
 CSRF = "test-csrf-token"
+LAUNCH_SECRET = "test-launch-secret-" + "x" * 32
 
 
 class Client(FlaskClient):
-    """A browser stand-in: it sends the form token a real page would carry."""
+    """A browser stand-in: let in as the launcher's browser would be (session cookie), it
+    sends the form token and the ``Origin`` a real page would carry."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self.session_transaction() as session:
+            security.admit(session)
 
     def post(self, *args: Any, **kwargs: Any) -> Any:
         data = kwargs.setdefault("data", {})
         if isinstance(data, dict):
             data.setdefault("csrf_token", CSRF)
+        kwargs["headers"] = {"Origin": self.application.config["PASSPORT_ORIGIN"], **dict(kwargs.get("headers") or {})}
         with self.session_transaction() as session:
             session["csrf"] = CSRF
         return super().post(*args, **kwargs)
@@ -36,7 +44,7 @@ def key(tmp_path: Path) -> KeyPaths:
 
 @pytest.fixture
 def app(key: KeyPaths) -> Iterator[Flask]:
-    app = create_app(key, port=5000)
+    app = create_app(key, port=5000, secret=LAUNCH_SECRET)
     app.config["TESTING"] = True
     app.test_client_class = Client
     yield app
@@ -50,3 +58,9 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def passport(app: Flask) -> Passport:
     return app.extensions["passport"]
+
+
+@pytest.fixture
+def stranger(app: Flask) -> FlaskClient:
+    """A browser that was not opened by the launcher: no session cookie."""
+    return FlaskClient(app, app.response_class, use_cookies=True)

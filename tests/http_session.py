@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
+
+REFRESH = re.compile(r'<meta http-equiv="refresh" content="\d+; url=([^"]+)">')
 
 
 class HttpSession:
@@ -15,7 +18,11 @@ class HttpSession:
         parts = urllib.parse.urlsplit(url)
         self.base = f"{parts.scheme}://{parts.netloc}"
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        self.first_page = self.get(url)
+        page = self.get(url)
+        # The launcher's one-time address answers with a page that moves on, as browsers do.
+        if refresh := REFRESH.search(page):
+            page = self.get(html.unescape(refresh.group(1)))
+        self.first_page = page
 
     def get(self, path: str) -> str:
         with self.opener.open(urllib.parse.urljoin(self.base, path), timeout=30) as response:

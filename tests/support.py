@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask, url_for
 
 from passport import export, forms
 from passport.records import Passport, load_directory
@@ -99,6 +100,19 @@ def raw_answers(form, text: str, structures: tuple[str, str] = ("cad", "mission-
             raw[spec.key] = list(structures)
             raw[f"{spec.key}__main"] = [structures[1]]
     return raw
+
+
+def page_urls(app: Flask, values: dict[str, object]) -> list[str]:
+    """The address of every page (GET route) of ``app``, its variable parts taken from ``values``.
+
+    A route whose part ``values`` lacks raises ``KeyError``: a new page cannot be forgotten.
+    """
+    with app.test_request_context():
+        return sorted(
+            url_for(rule.endpoint, **{part: values[part] for part in rule.arguments})
+            for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods
+        )
 
 
 def fake_build(folder: Path, app_bytes: int = 64 * 1024, seed: int = 1) -> Path:

@@ -17,7 +17,7 @@ def build_key(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_the_steps_in_french():
     result = build_key("--help")
     assert result.returncode == 0
-    assert result.stdout.startswith("utilisation : build_key.py")
+    assert result.stdout.startswith("Utilisation : build_key.py")
     for line in ("voir les clés branchées", "préparer les clés d'une session", "docs/guide-equipe.md"):
         assert line in result.stdout
     assert "usage:" not in result.stdout and "show this help" not in result.stdout

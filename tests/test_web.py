@@ -222,6 +222,7 @@ TESTED_ENDPOINTS = {
     "intake.index", "intake.new", "intake.create", "intake.edit", "intake.update",
     "directory.index", "directory.add",
     "documents.index", "documents.make", "documents.download",
+    "security.enter",  # the way in: tested in test_security.py
     "static",
 }  # fmt: skip
 

@@ -1,1 +1,1 @@
-"""Staff tooling behind ``build_key.py``: prepare, verify and update keys in bulk."""
+"""Staff tooling behind ``build_key.py``: prepare, verify, update, list and collect keys; one module per command."""

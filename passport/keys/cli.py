@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import Any
 
 from passport.keys.console import StaffError, warn
 
@@ -17,6 +18,7 @@ SUBCOMMANDS = (
     "passport.keys.verify",
     "passport.keys.update",
     "passport.keys.volumes",
+    "passport.keys.collect",
 )
 
 DESCRIPTION = """\
@@ -27,6 +29,7 @@ Les étapes habituelles :
   2. python build_key.py prepare ...               préparer les clés d'une session
   3. python build_key.py verify ...                vérifier des clés
   4. python build_key.py update ...                mettre la nouvelle version sur des clés revenues
+  5. python build_key.py collect ...               compter les orientations par mois (sans nom)
 
 Le détail de chaque commande : python build_key.py prepare --help (par exemple).
 Le guide complet : docs/guide-equipe.md."""
@@ -34,7 +37,7 @@ Le guide complet : docs/guide-equipe.md."""
 # argparse's own words, for staff who read no English. argparse looks its ``_`` up
 # at each call, so replacing it translates usage lines, help and errors alike.
 FRENCH = {
-    "usage: ": "utilisation : ",
+    "usage: ": "Utilisation : ",
     "options": "options",
     "positional arguments": "arguments",
     "show this help message and exit": "afficher cette aide",
@@ -51,12 +54,18 @@ FRENCH = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with ``--aide`` beside ``-h`` and ``--help``, for every command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "add_help": False})
+        self.add_argument("-h", "--aide", "--help", action="help", help="afficher cette aide")
+
+
 def parser() -> argparse.ArgumentParser:
     argparse._ = lambda text: FRENCH.get(text, text)  # type: ignore[attr-defined]
-    top = argparse.ArgumentParser(
-        prog="build_key.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    commands = top.add_subparsers(title="commandes", metavar="COMMANDE", required=True)
+    top = Parser(prog="build_key.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = top.add_subparsers(title="commandes", metavar="COMMANDE", required=True, parser_class=Parser)
     for name in SUBCOMMANDS:
         importlib.import_module(name).add_to(commands)
     return top

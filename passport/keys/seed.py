@@ -35,6 +35,9 @@ class MemoryFiles:
     def move_aside(self, path: Path, target: Path) -> None:
         self.files[target.name] = self.files.pop(path.name)
 
+    def replace_durably(self, path: Path, data: bytes) -> None:
+        self.files[path.name] = data
+
 
 def seed(person: Person, session: Session, form_set: FormSet, directory: list[Structure]) -> dict[PurePath, bytes]:
     """The data files of a new key, by name."""

@@ -16,11 +16,15 @@ from passport.web import directory, documents, home, intake, security, steps, vi
 TEMPLATES = Path(getattr(sys, "_MEIPASS", keyroot.REPOSITORY)) / "templates"
 
 
-def create_app(key: keyroot.KeyPaths, port: int = 0) -> Flask:
-    """Build the app serving the passport on ``key``; ``port`` names the session cookie."""
+def create_app(key: keyroot.KeyPaths, port: int = 0, secret: str | None = None) -> Flask:
+    """Build the app serving ``key`` on 127.0.0.1:``port``, entered once with ``secret``.
+
+    Without a ``secret`` nobody can enter: a new one is drawn and never told.
+    """
     keyroot.prepare(key)
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder="../static")
     app.config.update(
+        DEBUG=False,  # never, even with FLASK_DEBUG set in the environment
         SECRET_KEY=secrets.token_bytes(32),
         SESSION_COOKIE_NAME=f"passeport-{port}",
         SESSION_COOKIE_HTTPONLY=True,
@@ -28,8 +32,9 @@ def create_app(key: keyroot.KeyPaths, port: int = 0) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
         KEY=key,
     )
-    app.extensions["passport"] = Passport(Store(key.data), forms.load(), load_directory())
-    security.init_app(app)
+    app.extensions["passport"] = passport = Passport(Store(key.data), forms.load(), load_directory())
+    passport.refresh_indicators()  # a summary missed by a full or pulled key is written now
+    security.init_app(app, port, secret or security.new_secret())
     views.init_app(app)
     for blueprint in (home.bp, steps.bp, intake.bp, directory.bp, documents.bp):
         app.register_blueprint(blueprint)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from passport import export
@@ -17,6 +28,9 @@ CONSENT_NEEDED = (
     "fiche soit transmise » dans la fiche bilan, puis enregistre."
 )
 NO_INTAKE = "Il n'y a pas encore de fiche bilan à exporter."
+# The name of the document just made (it carries the first name) rides in the session,
+# not in the address: addresses end up in the history of a PC that others use.
+READY = "ready"
 
 
 def _exports() -> list[str]:
@@ -27,7 +41,7 @@ def _exports() -> list[str]:
 @bp.get("/")
 def index() -> str:
     return render_template(
-        "documents.html", exports=_exports(), intakes=passport().intakes(), ready=request.args.get("pret", "")
+        "documents.html", exports=_exports(), intakes=passport().intakes(), ready=session.pop(READY, "")
     )
 
 
@@ -48,7 +62,8 @@ def make(kind: str) -> Response:
         flash(key_message(error), "error")
         return redirect(url_for("documents.index"))
     flash(f"Le document « {saved.name} » est prêt et enregistré sur ta clé, dans le dossier Exports.")
-    return redirect(url_for("documents.index", pret=saved.name))
+    session[READY] = saved.name
+    return redirect(url_for("documents.index"))
 
 
 @bp.get("/fichier/<name>")
