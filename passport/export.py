@@ -19,10 +19,11 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Cm
 
-from passport import dates
+from passport import dates, wordtemplate
+from passport.display import shown, training_duty
 from passport.faults import as_key_error
 from passport.forms import Field, Form
-from passport.records import Entry, Passport
+from passport.records import Entry, Passport, other_answers
 from passport.text import clean, slug
 
 KINDS = {"suivi": "Fiche de suivi des démarches", "bilan": "Fiche bilan de l'accueil", "dossier": "Dossier"}
@@ -36,9 +37,15 @@ class ConsentMissing(Exception):
     """The intake sheet may only leave the key with the young person's consent."""
 
 
-def render(passport: Passport, kind: str, intake_id: int | None = None) -> bytes:
-    """Build the document of ``kind`` (suivi, bilan, dossier) and return its bytes."""
+def render(passport: Passport, kind: str, intake_id: int | None = None, template: bytes | None = None) -> bytes:
+    """Build the document of ``kind`` (suivi, bilan, dossier) and return its bytes.
+
+    ``template`` is a structure's own .docx layout for the intake sheet (``bilan``);
+    it raises ``wordtemplate.TemplateFailed`` when it cannot give the full document.
+    """
     intake = _intake_for_export(passport, kind, intake_id)
+    if template is not None and kind == "bilan" and intake is not None:
+        return _from_template(passport, intake, template)
     sheet = _Sheet(passport)
     sheet.front(kind, intake)
     if intake is not None:
@@ -76,6 +83,18 @@ def save_copy(exports_dir: Path, name: str, data: bytes) -> Path:
     raise FileExistsError(name)
 
 
+def _from_template(passport: Passport, intake: Entry, template: bytes) -> bytes:
+    names = {s.id: s.name for s in passport.directory()}
+    profile = passport.profile()
+    context = wordtemplate.context(
+        passport.forms, profile, intake, passport.steps(), lambda sid: names.get(sid, sid), date.today()
+    )
+    structure = names.get(intake.get("structure"), "")
+    return wordtemplate.render(
+        template, context, lambda doc: _properties(doc, "bilan", profile.get("first_name", ""), structure)
+    )
+
+
 def _intake_for_export(passport: Passport, kind: str, intake_id: int | None) -> Entry | None:
     if kind == "suivi":
         return None
@@ -101,7 +120,7 @@ class _Sheet:
         """Properties, page header, title and the young person's profile."""
         structure_id = (intake.get("structure") if intake else "") or self.profile.get("referent_structure", "")
         structure = self.names.get(structure_id, "")
-        self._properties(kind, structure)
+        _properties(self.doc, kind, self.profile.get("first_name", ""), structure)
         header = f"Passeport — {structure}" if structure else "Passeport"
         self.doc.sections[0].header.paragraphs[0].text = f"{header} — exporté le {date.today():%d/%m/%Y}"
         self.doc.add_heading(KINDS[kind], level=0)
@@ -109,27 +128,16 @@ class _Sheet:
         self.doc.add_heading(profile.title, level=1)
         self._pairs([(f.label, self.show(f, self.profile.get(f.key, ""))) for f in profile.fields()])
 
-    def _properties(self, kind: str, structure: str) -> None:
-        # python-docx's defaults say "python-docx" and 2013; it writes times with a Z.
-        props = self.doc.core_properties
-        now = datetime.now(UTC).replace(microsecond=0)
-        props.title = f"{KINDS[kind]} — {self.profile.get('first_name', '')}".strip(" —")
-        props.author = props.last_modified_by = structure or "Passeport"
-        props.created = props.modified = now
-        props.revision = 1
-        props.language = "fr-FR"
-        props.comments = ""
-
     def intake(self, intake: Entry) -> None:
         form = self.passport.forms.intake
         self.doc.add_heading(f"{form.title} du {dates.french(intake.get('date'))}", level=1)
         for section in form.sections:
             self.doc.add_heading(section.title, level=2)
             self._pairs([(f.label, self.show(f, intake.get(f.key, ""))) for f in section.fields])
-        age = dates.age_on(intake.get("birth_date"), dates.parse(intake.get("date")) or date.today())
-        if age is not None and 16 <= age < 18:
-            self.doc.add_paragraph(f"{age} ans : obligation de formation jusqu'à 18 ans.")
-        extra = _unknown(form, intake.answers)
+        duty = training_duty(intake.get("birth_date"), intake.get("date"))
+        if duty:
+            self.doc.add_paragraph(duty)
+        extra = self._others(form, intake)
         if extra:
             self.doc.add_heading(OTHER_ANSWERS, level=3)
             self._pairs(extra)
@@ -156,7 +164,7 @@ class _Sheet:
             for f in form.fields()
             if f.key not in core and step.get(f.key, "") not in ("", [], None, False)
         ]
-        details += [f"{label} : {value}" for label, value in _unknown(form, step.answers)]
+        details += [f"{label} : {value}" for label, value in self._others(form, step)]
         return [*columns, "\n".join(details)]
 
     def _pairs(self, pairs: list[tuple[str, str]]) -> None:
@@ -178,23 +186,14 @@ class _Sheet:
 
     def show(self, spec: Field, value: Any) -> str:
         """The answer as a counsellor should read it."""
-        if spec.type == "date":
-            return dates.french(value)
-        if spec.type == "yesno":
-            return "Oui" if value else "Non"
-        if spec.type == "structure":
-            return self.names.get(value, value) if value else ""
-        if spec.type == "referrals":
-            return self._referrals(value)
-        return _plain(value)
+        return shown(spec.type, value, self._name)
 
-    def _referrals(self, value: Any) -> str:
-        if not isinstance(value, dict):
-            return ""
-        main = value.get("main")
-        return ", ".join(
-            self.names.get(sid, sid) + (" (principale)" if sid == main else "") for sid in value.get("structures", [])
-        )
+    def _name(self, structure_id: str) -> str:
+        return self.names.get(structure_id, structure_id)
+
+    def _others(self, form: Form, entry: Entry) -> list[tuple[str, str]]:
+        """Answers to fields the current form dropped, under the label they were given."""
+        return [(clean(old.label), shown(old.type, old.value, self._name)) for old in other_answers(entry, form)]
 
 
 def _cell(text: str, width: Any) -> str:
@@ -202,13 +201,13 @@ def _cell(text: str, width: Any) -> str:
     return f'<w:tc><w:tcPr><w:tcW w:w="{width.twips}" w:type="dxa"/></w:tcPr><w:p><w:r>{lines}</w:r></w:p></w:tc>'
 
 
-def _unknown(form: Form, answers: dict[str, Any]) -> list[tuple[str, str]]:
-    """Answers to fields the current form no longer has: kept and shown, never dropped."""
-    known = {f.key for f in form.fields()}
-    return [(key, _plain(value)) for key, value in answers.items() if key not in known and value not in ("", [], None)]
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(clean(str(v)) for v in value)
-    return clean(str(value)) if value not in (None, "") else ""
+def _properties(doc: Any, kind: str, first_name: str, structure: str) -> None:
+    # python-docx's defaults say "python-docx" and 2013; it writes times with a Z.
+    props = doc.core_properties
+    now = datetime.now(UTC).replace(microsecond=0)
+    props.title = f"{KINDS[kind]} — {first_name}".strip(" —")
+    props.author = props.last_modified_by = structure or "Passeport"
+    props.created = props.modified = now
+    props.revision = 1
+    props.language = "fr-FR"
+    props.comments = ""

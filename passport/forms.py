@@ -7,7 +7,6 @@ the field types; ``data/forms.toml`` lists the fields.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ class Field:
     core: bool = False
     help: str = ""
     choices: tuple[str, ...] = ()
-    default: str = ""
+    default: Any = ""
 
 
 @dataclass(frozen=True)
@@ -150,31 +149,7 @@ def check(form: Form, raw: Raw, structures: frozenset[str]) -> dict[str, Any]:
 
 
 def load(path: Path = DEFAULT_FORMS) -> FormSet:
-    """Read the form definitions file."""
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    return FormSet(**{name: _form(name, data[name]) for name in ("profile", "structure", "step", "intake")})
+    """Read the shipped form definitions; a key's own form is read by ``passport.keyform``."""
+    from passport.formfile import read_default  # formfile builds this module's classes
 
-
-def _form(name: str, data: dict[str, Any]) -> Form:
-    sections = tuple(
-        Section(
-            section["title"],
-            tuple(_field(spec) for spec in section["fields"]),
-        )
-        for section in data["sections"]
-    )
-    return Form(name, data["title"], int(data["version"]), sections)
-
-
-def _field(spec: dict[str, Any]) -> Field:
-    return Field(
-        key=spec["key"],
-        label=spec["label"],
-        type=spec["type"],
-        required=bool(spec.get("required", False)),
-        core=bool(spec.get("core", False)),
-        help=spec.get("help", ""),
-        choices=tuple(spec.get("choices", ())),
-        default=spec.get("default", ""),
-    )
+    return read_default(path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from tinydb import Query
 from tinydb.table import Document
 
 from passport import forms, indicators
+from passport.display import answered
 from passport.faults import KeyWriteError
 from passport.forms import Form, FormSet, Raw, ValidationError
 from passport.store import Store
@@ -38,9 +39,36 @@ class Entry:
     answers: dict[str, Any]
     form_version: int
     updated: str
+    # For each answered field, the label and type it had when saved: a later form may drop it.
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def get(self, key: str, default: Any = "") -> Any:
         return self.answers.get(key, default)
+
+
+@dataclass(frozen=True)
+class OldAnswer:
+    """An answer to a field the current form no longer has, with the label it was given."""
+
+    key: str
+    label: str
+    type: str
+    value: Any
+
+
+def other_answers(entry: Entry, form: Form) -> list[OldAnswer]:
+    """Answers kept from an earlier form, shown under "Autres informations" rather than lost."""
+    known = {f.key for f in form.fields()}
+    return [
+        OldAnswer(key, *_snapshot(entry, key), value)
+        for key, value in entry.answers.items()
+        if key not in known and answered(value)
+    ]
+
+
+def _snapshot(entry: Entry, key: str) -> tuple[str, str]:
+    saved = entry.fields.get(key, {})
+    return saved.get("label") or key, saved.get("type", "")
 
 
 @dataclass(frozen=True)
@@ -82,7 +110,7 @@ class Passport:
     def save_profile(self, raw: Raw) -> None:
         answers = self._check(self.forms.profile, raw)
         with self.store.session() as db:
-            db.table("profile").upsert(Document(_document(self.forms.profile, answers), doc_id=1))
+            db.table("profile").upsert(Document(_document(self.forms.profile, answers, {}), doc_id=1))
 
     # Directory --------------------------------------------------------------
 
@@ -235,10 +263,11 @@ class Passport:
         answers = self._check(form, raw, *rules)
         with self.store.session() as db:
             if entry_id is None:
-                return db.table(table).insert(_document(form, answers))
+                return db.table(table).insert(_document(form, answers, {}))
             # Answers to fields a newer form no longer has are kept, never dropped.
-            previous = self._require(table, entry_id).answers
-            db.table(table).update(_document(form, {**previous, **answers}), doc_ids=[entry_id])
+            previous = self._require(table, entry_id)
+            document = _document(form, {**previous.answers, **answers}, previous.fields)
+            db.table(table).update(document, doc_ids=[entry_id])
         return entry_id
 
     def _entries(self, table: str) -> list[Entry]:
@@ -275,12 +304,21 @@ def _why_given(answers: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def _document(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
-    return {"answers": answers, "form_version": form.version, "updated": _now()}
+def _document(form: Form, answers: dict[str, Any], fields: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """What is stored for a sheet: its answers, the form version, and the labels they were given."""
+    labels = {f.key: {"label": f.label, "type": f.type} for f in form.fields() if answered(answers.get(f.key))}
+    kept = {key: spec for key, spec in fields.items() if key in answers and key not in labels}
+    return {"answers": answers, "form_version": form.version, "updated": _now(), "fields": {**kept, **labels}}
 
 
 def _entry(doc: Any) -> Entry:
-    return Entry(doc.doc_id, dict(doc["answers"]), doc.get("form_version", 1), doc.get("updated", ""))
+    return Entry(
+        doc.doc_id,
+        dict(doc["answers"]),
+        doc.get("form_version", 1),
+        doc.get("updated", ""),
+        dict(doc.get("fields", {})),
+    )
 
 
 def _now() -> str:

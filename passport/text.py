@@ -31,3 +31,8 @@ def slug(value: str, fallback: str) -> str:
     words = re.findall(r"[A-Za-z0-9]+", ascii_text)
     result = "-".join(words)[:40].strip("-").lower() or fallback
     return f"{result}-{fallback}" if result in _RESERVED else result
+
+
+def has_invalid(value: str) -> bool:
+    """Whether ``value`` holds a character a Word document cannot contain."""
+    return bool(_XML_INVALID.search(value))

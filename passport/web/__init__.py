@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from passport import forms, keyroot
+from passport import keyform, keyroot
 from passport.records import Passport, load_directory
 from passport.store import Store
 from passport.web import directory, documents, home, intake, security, steps, views
@@ -32,7 +32,9 @@ def create_app(key: keyroot.KeyPaths, port: int = 0, secret: str | None = None) 
         MAX_CONTENT_LENGTH=1024 * 1024,
         KEY=key,
     )
-    app.extensions["passport"] = passport = Passport(Store(key.data), forms.load(), load_directory())
+    key_forms = keyform.load(key.data)
+    app.config.update(FORM_PROBLEMS=key_forms.problems, WORD_TEMPLATE=key_forms.template)
+    app.extensions["passport"] = passport = Passport(Store(key.data), key_forms.forms, load_directory())
     passport.refresh_indicators()  # a summary missed by a full or pulled key is written now
     security.init_app(app, port, secret or security.new_secret())
     views.init_app(app)

@@ -18,7 +18,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from passport import export
+from passport import export, wordtemplate
 from passport.faults import KeyWriteError
 from passport.web.views import key_message, passport
 
@@ -31,6 +31,10 @@ NO_INTAKE = "Il n'y a pas encore de fiche bilan à exporter."
 # The name of the document just made (it carries the first name) rides in the session,
 # not in the address: addresses end up in the history of a PC that others use.
 READY = "ready"
+TEMPLATE_BROKEN = (
+    "Le modèle Word de ta structure n'a pas pu être utilisé : le document a été fait avec la mise en page "
+    "standard, il contient toutes tes réponses. Signale-le à ton conseiller ou ta conseillère."
+)
 
 
 def _exports() -> list[str]:
@@ -49,7 +53,7 @@ def index() -> str:
 def make(kind: str) -> Response:
     intake_id = request.form.get("bilan", type=int)
     try:
-        data = export.render(passport(), kind, intake_id)
+        data = _render(kind, intake_id)
         name = export.file_name(passport(), kind, date.today())
         saved = export.save_copy(current_app.config["KEY"].exports, name, data)
     except export.ConsentMissing:
@@ -64,6 +68,17 @@ def make(kind: str) -> Response:
     flash(f"Le document « {saved.name} » est prêt et enregistré sur ta clé, dans le dossier Exports.")
     session[READY] = saved.name
     return redirect(url_for("documents.index"))
+
+
+def _render(kind: str, intake_id: int | None) -> bytes:
+    """The structure's own layout when it has one that works, else the built-in one."""
+    template = current_app.config.get("WORD_TEMPLATE") if kind == "bilan" else None
+    if template is not None:
+        try:
+            return export.render(passport(), kind, intake_id, template.read_bytes())
+        except (OSError, wordtemplate.TemplateFailed):
+            flash(TEMPLATE_BROKEN, "error")
+    return export.render(passport(), kind, intake_id)
 
 
 @bp.get("/fichier/<name>")

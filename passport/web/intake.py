@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, url_for
 from werkzeug.wrappers import Response
 
 from passport.records import Entry
-from passport.web.views import as_raw, passport, save_form
+from passport.web.views import as_raw, old_answers, passport, save_form
 
 bp = Blueprint("intake", __name__, url_prefix="/bilans")
 
@@ -27,7 +27,7 @@ def index() -> str:
 @bp.get("/nouveau")
 def new() -> str:
     form = passport().forms.intake
-    raw = as_raw(form, passport().new_intake_answers())
+    raw = as_raw(form, {**form.defaults(), **passport().new_intake_answers()})
     return render_template("intake_form.html", form=form, raw=raw, errors={}, intake=None)
 
 
@@ -39,7 +39,14 @@ def create() -> Response | tuple[str, int]:
 @bp.get("/<int:intake_id>")
 def edit(intake_id: int) -> str:
     intake, form = _intake(intake_id), passport().forms.intake
-    return render_template("intake_form.html", form=form, raw=as_raw(form, intake.answers), errors={}, intake=intake)
+    return render_template(
+        "intake_form.html",
+        form=form,
+        raw=as_raw(form, intake.answers),
+        errors={},
+        intake=intake,
+        others=old_answers(intake, form),
+    )
 
 
 @bp.post("/<int:intake_id>")
@@ -51,4 +58,5 @@ def update(intake_id: int) -> Response | tuple[str, int]:
         _to_sheet,
         form=passport().forms.intake,
         intake=intake,
+        others=old_answers(intake, passport().forms.intake),
     )

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from passport.faults import KeyWriteError
 from passport.records import Entry
-from passport.web.views import as_raw, key_message, passport, save_form
+from passport.web.views import as_raw, key_message, old_answers, passport, save_form
 
 bp = Blueprint("steps", __name__, url_prefix="/demarches")
 
@@ -43,7 +43,14 @@ def create() -> Response | tuple[str, int]:
 @bp.get("/<int:step_id>")
 def edit(step_id: int) -> str:
     step, form = _step(step_id), passport().forms.step
-    return render_template("step_form.html", form=form, raw=as_raw(form, step.answers), errors={}, step=step)
+    return render_template(
+        "step_form.html",
+        form=form,
+        raw=as_raw(form, step.answers),
+        errors={},
+        step=step,
+        others=old_answers(step, form),
+    )
 
 
 @bp.post("/<int:step_id>")
@@ -55,6 +62,7 @@ def update(step_id: int) -> Response | tuple[str, int]:
         _to_list,
         form=passport().forms.step,
         step=step,
+        others=old_answers(step, passport().forms.step),
     )
 
 

@@ -10,9 +10,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from passport import dates
+from passport.display import shown
 from passport.faults import FULL, GONE, READ_ONLY, KeyWriteError
 from passport.forms import Form, ValidationError
-from passport.records import Passport
+from passport.records import Entry, Passport, other_answers
 
 KEY_MESSAGES = {
     FULL: "Ta clé est pleine : rien n'a été enregistré. Libère de la place (par exemple en "
@@ -52,6 +53,13 @@ def as_raw(form: Form, answers: dict[str, Any]) -> dict[str, list[str]]:
     return raw
 
 
+def old_answers(entry: Entry | None, form: Form) -> list[tuple[str, str]]:
+    """Answers kept from an earlier form, shown read-only so that nothing seems lost."""
+    if entry is None:
+        return []
+    return [(old.label, shown(old.type, old.value, passport().structure_name)) for old in other_answers(entry, form)]
+
+
 def submitted() -> dict[str, list[str]]:
     return request.form.to_dict(flat=False)
 
@@ -89,4 +97,5 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_fr"] = dates.french
     app.jinja_env.globals["passport"] = passport
+    app.context_processor(lambda: {"form_problems": current_app.config.get("FORM_PROBLEMS", ())})
     app.register_error_handler(HTTPException, _error_page)
