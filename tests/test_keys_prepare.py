@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from passport import forms
+from passport import forms, keyform
 from passport.keyroot import REPOSITORY
 from passport.keys import cli, layout, manifest, verify
 from passport.records import Passport, load_directory
@@ -215,3 +215,20 @@ def _written_bytes(folder: Path) -> int:
     if not folder.exists():
         return 0
     return sum(full.stat().st_size for _, full in layout.walk(folder) if full.exists())
+
+
+def test_the_structures_form_and_template_go_onto_each_key_where_the_app_reads_them(staff, tmp_path):
+    examples = REPOSITORY / "docs" / "exemples"
+    form, template = examples / "formulaire-cio.toml", examples / "modele-bilan-cio.docx"
+    chosen = f'id = "cio"\nformulaire = "{form}"\nmodele = "{template}"'
+    staff["session"].write_text(staff["session"].read_text().replace('id = "mission-locale"', chosen))
+    into = tmp_path / "cles"
+    assert prepare(staff, "--into", str(into), "--count", "1", roster=False) == 0
+    key = into / "cle-01"
+    for folder in (layout.DATA, layout.DEFAULT_DATA):
+        assert (key / folder / keyform.FORM_FILE).read_bytes() == form.read_bytes()
+        assert (key / folder / keyform.TEMPLATE_FILE).read_bytes() == template.read_bytes()
+    loaded = keyform.load(key / layout.DATA)
+    assert loaded.problems == ()
+    assert loaded.forms.intake.title == "Fiche bilan de l'accueil au CIO"
+    assert verify.check(key).ok

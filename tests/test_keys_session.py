@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from passport.keyroot import REPOSITORY
 from passport.keys import session
 from passport.keys.console import StaffError
 
@@ -38,8 +39,6 @@ def test_the_example_session_reads_in_full(tmp_path):
 
 
 def test_the_documented_example_file_is_valid():
-    from passport.keyroot import REPOSITORY
-
     example = session.load(REPOSITORY / "docs" / "exemple-session.toml")
     assert example.partners
 
@@ -50,7 +49,9 @@ def test_the_structure_can_be_named_and_can_be_a_local_partner(tmp_path):
 
 
 def test_a_form_file_next_to_the_session_is_found(tmp_path):
-    (tmp_path / "ml.toml").write_text("# form\n")
+    (tmp_path / "ml.toml").write_bytes(
+        (REPOSITORY / "docs" / "exemples" / "formulaire-mission-locale.toml").read_bytes()
+    )
     text = SESSION_TOML.replace('id = "mission-locale"', 'id = "mission-locale"\nformulaire = "ml.toml"')
     assert load(tmp_path, text).form == tmp_path / "ml.toml"
     assert "le formulaire « absent.toml » est introuvable" in refused(tmp_path, text.replace("ml.toml", "absent.toml"))
@@ -96,3 +97,20 @@ def test_a_missing_file_and_a_file_not_in_utf8(tmp_path):
     path.write_bytes(SESSION_TOML.encode("cp1252", errors="replace"))
     with pytest.raises(StaffError, match="UTF-8"):
         session.load(path)
+
+
+def test_a_structure_form_and_word_template_are_checked_with_the_forms_rules(tmp_path):
+    examples = REPOSITORY / "docs" / "exemples"
+    (tmp_path / "cio.toml").write_bytes((examples / "formulaire-cio.toml").read_bytes())
+    (tmp_path / "cio.docx").write_bytes((examples / "modele-bilan-cio.docx").read_bytes())
+    text = SESSION_TOML.replace('id = "mission-locale"', 'id = "cio"\nformulaire = "cio.toml"\nmodele = "cio.docx"')
+    loaded = load(tmp_path, text)
+    assert (loaded.form, loaded.template) == (tmp_path / "cio.toml", tmp_path / "cio.docx")
+    broken = (examples / "formulaire-cio.toml").read_text(encoding="utf-8").replace('type = "date"', 'type = "dat"', 1)
+    (tmp_path / "cio.toml").write_text(broken, encoding="utf-8")
+    message = refused(tmp_path, text)
+    assert message.startswith("Le formulaire de la structure contient des erreurs :\n  cio.toml, ligne ")
+    assert "Rien n'a été écrit" in message
+    assert "le modèle Word « absent.docx » est introuvable" in refused(
+        tmp_path, text.replace("cio.docx", "absent.docx")
+    )

@@ -19,7 +19,6 @@ EXPORTS = "Exports"
 README = "LISEZ-MOI.html"
 MANIFEST = "App/manifest.json"
 MARKER = "CLE-INCOMPLETE.txt"
-FORM_FILE = "App/DefaultData/forms.toml"
 DEFAULT_BUILD = REPOSITORY / "dist" / "key"
 
 # What operating systems and file managers leave on a volume: never "someone's files".

@@ -188,7 +188,8 @@ def _check_space(jobs: list[Job], program: payload.Program, session: sessions.Se
     by_device: dict[int, list[Job]] = defaultdict(list)
     for job in jobs:
         by_device[space.device_of(job.root)].append(job)
-    sizes = [f.size for f in program.files] + ([session.form.stat().st_size] if session.form else [])
+    extra = [path.stat().st_size for path in session.extra_files().values() if path is not None]
+    sizes = [f.size for f in program.files] + extra + extra  # once in Data/, once in App/DefaultData/
     problems = []
     for group in by_device.values():
         free, unit = space.free_and_unit(group[0].root)
@@ -273,8 +274,9 @@ def _seed(job: Job, context: Batch) -> None:
         (job.root / folder).mkdir(parents=True)
         for name, data in files.items():
             install.write_new(job.root / folder / name, data)
-    if context.session.form is not None:
-        install.copy_file(context.session.form, job.root / layout.FORM_FILE)
+        for name, source in context.session.extra_files().items():
+            if source is not None:
+                install.copy_file(source, job.root / folder / name)
     (job.root / layout.EXPORTS).mkdir(exist_ok=True)
 
 

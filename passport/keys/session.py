@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from passport import dates, forms
+from passport import dates, forms, keyform
 from passport.forms import ValidationError
 from passport.keys.console import StaffError
 from passport.records import Structure, load_directory
@@ -25,7 +25,7 @@ from passport.text import clean, slug
 # Each section: its French keys, the required ones, and whether it may repeat.
 SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "session": (("nom", "date"), ("nom", "date")),
-    "structure": (("id", "nom", "formulaire"), ()),
+    "structure": (("id", "nom", "formulaire", "modele"), ()),
     "conseiller": (("nom", "contact"), ("nom",)),
     "partenaires": (("id", "nom", "activite", "adresse", "telephone", "email", "horaires"), ()),
 }
@@ -58,11 +58,16 @@ class Session:
     contact: str
     partners: tuple[Partner, ...]
     form: Path | None = None
+    template: Path | None = None
 
     def fingerprint(self) -> str:
-        """Changes whenever anything a key is seeded with changes (the form file's content included)."""
-        body = asdict(self) | {"form": _digest(self.form) if self.form else ""}
+        """Changes whenever anything a key is seeded with changes (the form and template files' content included)."""
+        body = asdict(self) | {"form": _digest(self.form), "template": _digest(self.template)}
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+    def extra_files(self) -> dict[str, Path | None]:
+        """The structure's own form and Word template, under the names the app looks for in ``Data/``."""
+        return {keyform.FORM_FILE: self.form, keyform.TEMPLATE_FILE: self.template}
 
 
 def load(path: Path, directory: list[Structure] | None = None) -> Session:
@@ -82,6 +87,8 @@ def load(path: Path, directory: list[Structure] | None = None) -> Session:
     )
     known = {s.id: s.name for s in directory} | {p.id: p.details["name"] for p in partners}
     head = data.get("structure", {})
+    form, template = _file(path, head, "formulaire"), _file(path, head, "modele")
+    _check_form(form, template)
     return Session(
         name=_text(where, "session", "nom", data["session"]["nom"]),
         day=_day(where, data["session"]["date"]),
@@ -89,7 +96,8 @@ def load(path: Path, directory: list[Structure] | None = None) -> Session:
         counsellor=_text(where, "conseiller", "nom", data["conseiller"]["nom"]),
         contact=_text(where, "conseiller", "contact", data["conseiller"].get("contact", "")),
         partners=partners,
-        form=_form(path, head.get("formulaire")),
+        form=form,
+        template=template,
     )
 
 
@@ -187,17 +195,28 @@ def _structure(where: str, head: dict[str, Any], known: dict[str, str]) -> str:
     )
 
 
-def _form(session_file: Path, value: object) -> Path | None:
-    if value is None:
+def _file(session_file: Path, head: dict[str, Any], key: str) -> Path | None:
+    """A file named in [structure], relative to the session file."""
+    if key not in head:
         return None
+    value = head[key]
     path = (session_file.parent / str(value)).resolve()
     if not path.is_file():
-        raise StaffError(f"{session_file.name} : le formulaire « {value} » est introuvable ({path}).")
+        what = "le formulaire" if key == "formulaire" else "le modèle Word"
+        raise StaffError(f"{session_file.name} : {what} « {value} » est introuvable ({path}).")
     return path
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _check_form(form: Path | None, template: Path | None) -> None:
+    """The [forms] checks, run before any key is written: a faulty form never reaches a key."""
+    problems = keyform.check(form, template) if form or template else []
+    if problems:
+        lines = "\n  ".join(str(problem) for problem in problems)
+        raise StaffError(f"Le formulaire de la structure contient des erreurs :\n  {lines}\n\nRien n'a été écrit.")
+
+
+def _digest(path: Path | None) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
 
 
 def _names(options: dict[str, Any]) -> str:
