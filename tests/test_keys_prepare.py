@@ -15,7 +15,7 @@ from docx import Document
 
 from passport import forms, keyform
 from passport.keyroot import REPOSITORY
-from passport.keys import cli, layout, manifest, verify
+from passport.keys import cli, layout, manifest, verify, volumes
 from passport.records import Passport, load_directory
 from passport.store import Store
 
@@ -161,10 +161,12 @@ def test_a_confirmation_names_each_volume_and_no_means_nothing_written(staff, tm
     second.mkdir()
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr("builtins.input", lambda question: print(question) or "non")
+    monkeypatch.setattr(volumes, "removable", lambda: [volumes.Volume(first, "PASSEPORT", 8 * 10**9, 8 * 10**9)])
     args = ("--target", str(first), "--target", str(second), "--count", "2")
     assert prepare(staff, *args, roster=False) == 2
     out = capsys.readouterr().out
-    assert f"{first}  (vide" in out
+    assert "Ces 2 volume(s) vont être écrits" in out
+    assert f"{first} « PASSEPORT »  (vide" in out
     assert f"{second}  (vide" in out
     assert list(first.iterdir()) == list(second.iterdir()) == []
     monkeypatch.setattr("builtins.input", lambda question: "oui")

@@ -17,7 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from passport import forms
-from passport.keys import batch, install, layout, manifest, payload, roster, seed, space, state, targets, verify
+from passport.keys import (
+    batch,
+    install,
+    layout,
+    manifest,
+    payload,
+    roster,
+    seed,
+    space,
+    state,
+    targets,
+    verify,
+    volumes,
+)
 from passport.keys import session as sessions
 from passport.keys.console import Progress, StaffError, confirm, say, table
 from passport.keys.state import Kind
@@ -219,7 +232,8 @@ def _mb(size: int) -> str:
 
 
 def _question(jobs: list[Job]) -> str:
-    lines = [f"  {job.root}  ({job.found.kind.value}{_free(job.root)})" for job in jobs]
+    names = volumes.names()
+    lines = [f"  {job.root}{names.get(job.root, '')}  ({job.found.kind.value}{_free(job.root)})" for job in jobs]
     return f"Ces {len(jobs)} volume(s) vont être écrits :\n" + "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from passport.keys import batch, install, layout, manifest, payload, space, state, targets, verify
+from passport.keys import batch, install, layout, manifest, payload, space, state, targets, verify, volumes
 from passport.keys.console import Progress, StaffError, confirm, say, table
 from passport.keys.prepare import READ_ONLY, add_build_argument
 from passport.keys.state import Kind
@@ -110,7 +110,8 @@ def _check_space(jobs: list[Job], program: payload.Program) -> None:
 
 
 def _question(jobs: list[Job]) -> str:
-    lines = [f"  {job.root}  ({job.found.kind.value})" for job in jobs]
+    names = volumes.names()
+    lines = [f"  {job.root}{names.get(job.root, '')}  ({job.found.kind.value})" for job in jobs]
     return (
         f"Le programme de ces {len(jobs)} clé(s) va être remplacé (les données restent) :\n" + "\n".join(lines) + "\n"
     )

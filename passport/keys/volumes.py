@@ -54,6 +54,11 @@ def _gb(size: int) -> str:
     return f"{size / 1_000_000_000:.1f} Go".replace(".", ",")
 
 
+def names() -> dict[Path, str]:
+    """`` « LABEL »`` for each removable volume, to name it in a confirmation."""
+    return {volume.path: f" « {volume.label} »" for volume in removable() if volume.label}
+
+
 def removable() -> list[Volume]:
     if sys.platform == "win32":
         return _windows()
