@@ -5,11 +5,13 @@ assembles) or, by default, a synthetic one shaped like a three-system key: a 20 
 one-file program each for Linux and macOS and a Windows one-folder program of 300 files
 totalling 30 MB.
 
-``cp -r`` copies the payload once per key and nothing else. build_key.py also seeds each
-key's data through the app's own storage, writes its manifest, and syncs before it says
-the keys are ready, so the baseline is timed twice: ``cp -r`` alone, and ``cp -r`` then
-``sync``. Rounds alternate (baseline, ours, baseline, ours…) so that machine noise hits
-both alike; medians are reported.
+``cp -r`` copies the payload once per key and nothing else; build_key.py also seeds each
+key's data through the app's own storage and writes its manifest. Key folders
+(``--into``) are left for the OS to flush, like ``cp -r`` leaves them; keys given as
+``--target`` (USB keys, pulled out right after) are synced before build_key.py says they
+are ready, so that case is timed too, against ``cp -r`` then ``sync``. Rounds alternate
+(baseline, ours, baseline, ours…) so that machine noise hits both alike; medians are
+reported.
 
     .venv/bin/python bench/bench_prepare.py [--keys 50] [--rounds 3] [--build DIR] [--dir PATH]
 """
@@ -67,9 +69,17 @@ def copy_all(build: Path, out: Path, keys: int, then_sync: bool) -> None:
         subprocess.run(["sync"], check=True)
 
 
-def prepare_all(build: Path, out: Path, keys: int) -> None:
+def prepare_all(build: Path, out: Path, keys: int, as_targets: bool) -> None:
     command = [sys.executable, "build_key.py", "prepare", "--session", str(SESSION), "--count", str(keys)]
-    command += ["--build", str(build), "--into", str(out)]
+    command += ["--build", str(build)]
+    if as_targets:
+        out.mkdir()
+        for number in range(1, keys + 1):
+            (out / f"cle-{number:02d}").mkdir()
+            command += ["--target", str(out / f"cle-{number:02d}")]
+        command += ["--yes"]
+    else:
+        command += ["--into", str(out)]
     subprocess.run(command, check=True, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -85,12 +95,13 @@ def main() -> None:
         build = args.build or synthetic_build(work / "build")
         payload = sum(f.stat().st_size for f in build.rglob("*") if f.is_file())
         subprocess.run(["sync"], check=True)
-        times: dict[str, list[float]] = {"cp": [], "cp+sync": [], "prepare": []}
+        times: dict[str, list[float]] = {"cp": [], "prepare": [], "cp+sync": [], "prepare-targets": []}
         for round_ in range(args.rounds):
             for name, action in (
                 ("cp", lambda out: copy_all(build, out, args.keys, then_sync=False)),
+                ("prepare", lambda out: prepare_all(build, out, args.keys, as_targets=False)),
                 ("cp+sync", lambda out: copy_all(build, out, args.keys, then_sync=True)),
-                ("prepare", lambda out: prepare_all(build, out, args.keys)),
+                ("prepare-targets", lambda out: prepare_all(build, out, args.keys, as_targets=True)),
             ):
                 out = work / f"{name}-{round_}"
                 subprocess.run(["sync"], check=True)  # start every run with nothing left to flush
@@ -99,9 +110,11 @@ def main() -> None:
         medians = {name: statistics.median(values) for name, values in times.items()}
         print(f"{args.keys} keys of {payload / 1e6:.1f} MB, {args.rounds} rounds (median seconds)")
         for name, value in medians.items():
-            print(f"  {name:8} {value:7.2f} s   {', '.join(f'{v:.2f}' for v in times[name])}")
-        print(f"  ratio prepare / cp -r:        {medians['prepare'] / medians['cp']:.2f}")
-        print(f"  ratio prepare / cp -r + sync: {medians['prepare'] / medians['cp+sync']:.2f}")
+            print(f"  {name:16} {value:7.2f} s   {', '.join(f'{v:.2f}' for v in times[name])}")
+        print(f"  ratio prepare --into / cp -r:                {medians['prepare'] / medians['cp']:.2f}")
+        print(
+            f"  ratio prepare --target (synced) / cp -r + sync: {medians['prepare-targets'] / medians['cp+sync']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         jobs, lambda job: _prepare(job, context), lambda job: (str(job.root), job.person.first_name), volumes
     )
     progress.close()
-    outcomes = _finish(jobs, outcomes)
+    outcomes = _finish(jobs, outcomes, durable=args.target is not None)
     say(batch.summary(outcomes))
     if args.sheet:
         from passport.keys import sheet  # python-docx takes a while to import: only when asked
@@ -294,9 +294,10 @@ def _seed(job: Job, context: Batch) -> None:
     (job.root / layout.EXPORTS).mkdir(exist_ok=True)
 
 
-def _finish(jobs: list[Job], outcomes: list[batch.Outcome]) -> list[batch.Outcome]:
+def _finish(jobs: list[Job], outcomes: list[batch.Outcome], durable: bool) -> list[batch.Outcome]:
     """Only once every byte has left the PC's cache does a key lose its "incomplete" marker."""
-    install.settle()
+    if durable:
+        install.settle()
     finished = []
     for job, outcome in zip(jobs, outcomes, strict=True):
         if outcome.ok:
@@ -305,5 +306,6 @@ def _finish(jobs: list[Job], outcomes: list[batch.Outcome]) -> list[batch.Outcom
             except OSError as error:
                 outcome = batch.Outcome(outcome.key, outcome.person, False, "ÉCHEC", batch.explain(error))
         finished.append(outcome)
-    install.settle()
+    if durable:
+        install.settle()
     return finished

@@ -9,7 +9,6 @@ is saved first and the app's own migration code brings it up to date.
 from __future__ import annotations
 
 import argparse
-import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     volumes = len({space.device_of(job.root) for job in jobs})
     outcomes = batch.run(jobs, lambda job: _update(job, program, progress), lambda job: (str(job.root), ""), volumes)
     progress.close()
-    outcomes = _finish(jobs, outcomes)
+    outcomes = _finish(jobs, outcomes, durable=args.target is not None)
     say(batch.summary(outcomes, show_person=False))
     done = sum(o.ok for o in outcomes)
     say(f"\n{done} clé(s) à jour et vérifiée(s) sur {len(outcomes)}.")
@@ -161,15 +160,15 @@ def _migrate(data: Path) -> str:
     backup.mkdir()
     for name in SLOT_NAMES:
         if (data / name).exists():
-            shutil.copy2(data / name, backup / name)
-    install.settle()
+            install.copy_file(data / name, backup / name, flush=True)
     Store(data).persist()
     return f"{layout.DATA}/{backup.name}"
 
 
-def _finish(jobs: list[Job], outcomes: list[batch.Outcome]) -> list[batch.Outcome]:
+def _finish(jobs: list[Job], outcomes: list[batch.Outcome], durable: bool) -> list[batch.Outcome]:
     """Remove the markers once everything is on the keys, then verify every updated key."""
-    install.settle()
+    if durable:
+        install.settle()
     unmarked = []
     for job, outcome in zip(jobs, outcomes, strict=True):
         if outcome.ok:
@@ -178,7 +177,8 @@ def _finish(jobs: list[Job], outcomes: list[batch.Outcome]) -> list[batch.Outcom
             except OSError as error:
                 outcome = batch.Outcome(outcome.key, "", False, "ÉCHEC", batch.explain(error))
         unmarked.append(outcome)
-    install.settle()
+    if durable:
+        install.settle()
     pairs = list(zip(jobs, unmarked, strict=True))
     return batch.run(pairs, _verified, lambda pair: (pair[1].key, ""))
 
