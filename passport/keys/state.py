@@ -100,13 +100,15 @@ def marker_operation(root: Path) -> str | None:
 
 
 def mark(root: Path, operation: str) -> None:
-    """Say on the key itself, in plain words, that it is not finished."""
+    """Say on the key itself, in plain words, that it is not finished.
+
+    Not fsynced: that would make ext4 flush every other key's pending data. A key whose
+    marker was lost with the power has no manifest yet, or one that ``verify`` rejects, so
+    a re-run prepares it again all the same.
+    """
     root.mkdir(parents=True, exist_ok=True)
     unmark(root)  # a new file rather than a rewrite (see install.fresh)
-    with (root / layout.MARKER).open("w", encoding="utf-8", newline="\r\n") as handle:
-        handle.write(_MARKER_TEXT[operation])
-        handle.flush()
-        os.fsync(handle.fileno())
+    (root / layout.MARKER).write_text(_MARKER_TEXT[operation], encoding="utf-8", newline="\r\n")
 
 
 def unmark(root: Path) -> None:
