@@ -72,6 +72,7 @@ class Batch:
     form_set: forms.FormSet
     directory: list[Structure]
     progress: Progress
+    durable: bool
 
 
 def add_to(commands: argparse._SubParsersAction) -> None:
@@ -117,13 +118,15 @@ def run(args: argparse.Namespace) -> int:
         say("Abandon : rien n'a été écrit.")
         return 2
     progress = Progress(program.size * len(jobs), len(jobs), "Préparation")
-    context = Batch(program, session, forms.load(), directory, progress)
+    durable = args.target is not None
+    context = Batch(program, session, forms.load(), directory, progress, durable)
     volumes = len({space.device_of(job.root) for job in jobs})
     outcomes = batch.run(
         jobs, lambda job: _prepare(job, context), lambda job: (str(job.root), job.person.first_name), volumes
     )
     progress.close()
-    outcomes = _finish(jobs, outcomes, durable=args.target is not None)
+    if durable:
+        outcomes = _finish(jobs, outcomes)
     say(batch.summary(outcomes))
     if args.sheet:
         from passport.keys import sheet  # python-docx takes a while to import: only when asked
@@ -249,6 +252,8 @@ def _prepare(job: Job, context: Batch) -> batch.Outcome:
         context.progress.key_done()
         return batch.Outcome(shown, first_name, True, "déjà prête", "vérifiée, rien à refaire")
     _write_key(job, context)
+    if not context.durable:
+        state.unmark(job.root)  # a folder: finished as soon as written (see install.settle)
     context.progress.key_done()
     systems = ", ".join(context.program.systems)
     again = "terminée" if job.found.kind is Kind.UNFINISHED_PREPARE else "prête"
@@ -294,10 +299,9 @@ def _seed(job: Job, context: Batch) -> None:
     (job.root / layout.EXPORTS).mkdir(exist_ok=True)
 
 
-def _finish(jobs: list[Job], outcomes: list[batch.Outcome], durable: bool) -> list[batch.Outcome]:
-    """Only once every byte has left the PC's cache does a key lose its "incomplete" marker."""
-    if durable:
-        install.settle()
+def _finish(jobs: list[Job], outcomes: list[batch.Outcome]) -> list[batch.Outcome]:
+    """Only once every byte has left the PC's cache does a USB key lose its "incomplete" marker."""
+    install.settle()
     finished = []
     for job, outcome in zip(jobs, outcomes, strict=True):
         if outcome.ok:
@@ -306,6 +310,5 @@ def _finish(jobs: list[Job], outcomes: list[batch.Outcome], durable: bool) -> li
             except OSError as error:
                 outcome = batch.Outcome(outcome.key, outcome.person, False, "ÉCHEC", batch.explain(error))
         finished.append(outcome)
-    if durable:
-        install.settle()
+    install.settle()
     return finished
