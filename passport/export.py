@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -71,15 +72,22 @@ def save_copy(exports_dir: Path, name: str, data: bytes) -> Path:
         for number in range(1, 1000):
             target = exports_dir / (name if number == 1 else f"{stem}-{number}.{suffix}")
             try:
-                with target.open("xb") as handle:
+                handle = target.open("xb")
+            except FileExistsError:
+                continue
+            try:
+                with handle:
                     handle.write(data)
                     handle.flush()
                     os.fsync(handle.fileno())
-                return target
-            except FileExistsError:
-                continue
+            except OSError:
+                # A full key: never leave half a document that Word cannot open.
+                with suppress(OSError):
+                    target.unlink()
+                raise
+            return target
     except OSError as error:
-        raise as_key_error(error) from None
+        raise as_key_error(error, exports_dir, len(data)) from None
     raise FileExistsError(name)
 
 

@@ -7,10 +7,13 @@ A yanked, full or write-protected key is normal life for the passport, so an
 from __future__ import annotations
 
 import errno
+import shutil
+from pathlib import Path
 
 FULL = "full"
 READ_ONLY = "readonly"
 GONE = "gone"
+ELSEWHERE = "elsewhere"
 OTHER = "other"
 
 _BY_ERRNO = {
@@ -33,23 +36,38 @@ _BY_WINERROR = {21: GONE, 55: GONE, 433: GONE, 1167: GONE, 112: FULL, 19: READ_O
 
 
 class KeyWriteError(OSError):
-    """A write to the key failed; ``reason`` is one of FULL, READ_ONLY, GONE, OTHER."""
+    """A write to the key failed; ``reason`` is one of FULL, READ_ONLY, GONE, ELSEWHERE, OTHER."""
 
     def __init__(self, reason: str, cause: OSError | None = None) -> None:
         super().__init__(cause.errno if cause else None, reason)
         self.reason = reason
 
 
-def classify(error: OSError) -> str:
-    """Return the reason a write failed, looking at Windows codes first."""
+def classify(error: OSError, folder: Path | None = None, needed: int = 1) -> str:
+    """Return the reason a write failed, looking at Windows codes first.
+
+    Some FAT drivers (fusefat among them) report a full key as "operation not
+    permitted": a permission error on a folder with less room than the write
+    needed is taken for a full key.
+    """
     winerror = getattr(error, "winerror", None)
     if winerror in _BY_WINERROR:
         return _BY_WINERROR[winerror]
-    return _BY_ERRNO.get(error.errno or 0, OTHER)
+    reason = _BY_ERRNO.get(error.errno or 0, OTHER)
+    if reason == READ_ONLY and error.errno != errno.EROFS and folder is not None and _free(folder) < needed:
+        return FULL
+    return reason
 
 
-def as_key_error(error: OSError) -> KeyWriteError:
+def as_key_error(error: OSError, folder: Path | None = None, needed: int = 1) -> KeyWriteError:
     """Wrap an ``OSError`` so callers can catch one type and read its reason."""
     if isinstance(error, KeyWriteError):
         return error
-    return KeyWriteError(classify(error), error)
+    return KeyWriteError(classify(error, folder, needed), error)
+
+
+def _free(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 1 << 62

@@ -12,9 +12,15 @@ from __future__ import annotations
 import atexit
 import html
 import os
+import secrets
 import tempfile
-import webbrowser
 from pathlib import Path
+
+from passport import browser
+
+HOST = "127.0.0.1"
+ENTER_PATH = "/entrer"
+SECRET_PARAM = "jeton"
 
 # A meta refresh rather than a script: our pages allow no inline script either.
 PAGE = """<!doctype html>
@@ -34,6 +40,24 @@ PAGE = """<!doctype html>
 _pages: list[Path] = []
 
 
+def new_secret() -> str:
+    """A per-launch secret: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def origin(port: int) -> str:
+    return f"http://{HOST}:{port}"
+
+
+def entry_url(port: int, secret: str) -> str:
+    """The one address that lets a browser in; the launcher opens it once.
+
+    It lives here, away from Flask, so the launcher can send the browser on its
+    way before the heavy imports.
+    """
+    return f"{origin(port)}{ENTER_PATH}?{SECRET_PARAM}={secret}"
+
+
 def write_page(url: str, folder: Path | None = None) -> Path:
     """Write the forwarding page, readable and writable by this user only (0600)."""
     handle, name = tempfile.mkstemp(prefix="passeport-", suffix=".html", dir=folder)
@@ -47,7 +71,7 @@ def write_page(url: str, folder: Path | None = None) -> Path:
 def open_browser(url: str) -> Path:
     """Open the system browser on ``url`` by way of a forwarding page."""
     page = write_page(url)
-    webbrowser.open(page.as_uri())
+    browser.open_in_browser(page.as_uri())
     return page
 
 

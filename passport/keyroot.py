@@ -35,21 +35,57 @@ class KeyPaths:
     def exports(self) -> Path:
         return self.root / "Exports"
 
+    @property
+    def logs(self) -> Path:
+        return self.data / "logs"
+
 
 def locate(explicit: str | None) -> KeyPaths:
     """The key given on the command line, the one the frozen program sits on, or the demo key."""
     if explicit:
         return KeyPaths(Path(explicit).resolve())
     if getattr(sys, "frozen", False):
-        return KeyPaths(Path(sys.executable).resolve().parent)
+        return KeyPaths(frozen_root(Path(sys.executable).resolve().parent))
     return KeyPaths(DEMO_KEY)
+
+
+def frozen_root(start: Path) -> Path:
+    """The first folder, from ``start`` upwards, that holds ``App/``.
+
+    The Windows program sits at the key's root and the Linux and macOS ones in
+    ``App/linux/`` and ``App/macos/``: walking up finds the root from both. A
+    program copied alone somewhere keeps its data next to itself.
+    """
+    for folder in (start, *start.parents):
+        if (folder / "App").is_dir():
+            return folder
+    return start
+
+
+def reachable(key: KeyPaths) -> bool:
+    """Whether the key is still there; a pulled key raises (device not ready) or vanishes."""
+    try:
+        return key.data.is_dir()
+    except OSError:
+        return False
 
 
 def prepare(key: KeyPaths) -> None:
     """Create ``Data/`` (from ``App/DefaultData/`` when the key has it) and ``Exports/``."""
     if not key.data.exists():
         if key.default_data.is_dir():
-            shutil.copytree(key.default_data, key.data)
+            copy_content(key.default_data, key.data)
         else:
             key.data.mkdir(parents=True)
     key.exports.mkdir(exist_ok=True)
+
+
+def copy_content(source: Path, target: Path) -> None:
+    """Copy a folder's files without their modes: FAT refuses chmod, which ``copytree`` insists on."""
+    target.mkdir(parents=True, exist_ok=True)
+    for item in sorted(source.rglob("*")):
+        destination = target / item.relative_to(source)
+        if item.is_dir():
+            destination.mkdir(exist_ok=True)
+        else:
+            shutil.copyfile(item, destination)

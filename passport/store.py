@@ -2,11 +2,16 @@
 
 TinyDB's own ``JSONStorage`` rewrites its file in place and loses data when a key
 is pulled out mid-write, so the passport keeps two *slot* files and writes the
-new state into the older one. Each slot starts with a header line giving its
-generation, the schema version and the SHA-256 of the payload. On open, the
-newest slot whose checksum holds wins; a torn write only ever damages the slot
-that did not hold the last confirmed state. The scheme needs no atomic rename,
-which FAT does not promise.
+new state over the older one. Each slot starts with a header line giving its
+generation, the schema version and a SHA-256 over those and the payload. On
+open, the newest slot whose checksum holds wins; a torn write only ever damages
+the slot that did not hold the last confirmed state. A save never renames a
+file: FAT does not promise that a rename is atomic.
+
+When no slot can be read, the damaged files are copied aside under a dated name
+(never written over) and the person is told. A file written by a newer passport
+is refused whole. ``Data/passport.lock`` keeps a second passport program off the
+key (``passport.keylock``).
 
 All file operations go through a ``FileLayer`` so tests can put a layer that
 fails or "crashes" at any chosen point underneath.
@@ -14,14 +19,16 @@ fails or "crashes" at any chosen point underneath.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,72 +37,172 @@ from typing import Any, Protocol, TypeVar
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from passport.faults import as_key_error
-from passport.migrations import CURRENT_SCHEMA, migrate
+from passport import migrations
+from passport.faults import ELSEWHERE, KeyWriteError, as_key_error
+from passport.keylock import KeyInUseError, KeyLock
 
 SLOT_NAMES = ("passport-1.json", "passport-2.json")
 FORMAT = "passport"
+# A passport of ten years of steps is a few MB; anything this big is not ours, and
+# reading it whole (a 50 MB junk file) would only cost memory and time.
+MAX_SLOT_BYTES = 32 * 1024 * 1024
+HEADER_MAX = 4096
+ASIDE_MARK = ".abime-"
+TORN_HEADER = re.compile(rb'\{"format": "passport", "schema": (?P<schema>\d+), "generation": (?P<generation>\d+)[,}]')
 Tables = dict[str, dict[str, Any]]
 T = TypeVar("T")
+
+
+class FileTooBig(ValueError):
+    """A file is larger than any slot the passport writes."""
 
 
 class FileLayer(Protocol):
     """The few file operations the storage needs, each one a possible fault point."""
 
-    def read(self, path: Path) -> bytes | None:
-        """Return the file's bytes, or None when it does not exist."""
+    def read(self, path: Path, limit: int) -> bytes | None:
+        """Return the file's bytes, or None when it does not exist; FileTooBig past ``limit``."""
 
     def write_durably(self, path: Path, data: bytes) -> None:
         """Replace the file's content; on return the bytes are on the medium."""
 
     def move_aside(self, path: Path, target: Path) -> None:
-        """Rename a damaged file so that nothing ever writes over it."""
+        """Keep a damaged file under ``target`` (never replaced); a crash leaves one name or both."""
 
     def replace_durably(self, path: Path, data: bytes) -> None:
         """Replace the file through a temporary sibling: a crash leaves the old bytes or the new."""
 
 
 class OsFiles:
-    """The real file layer: plain ``os`` calls with fsync."""
+    """The real file layer. Each primitive below is one system call, so a test layer
+    can take their place and crash between any two of them.
+
+    ``write_durably`` overwrites in place and then shortens, rather than opening with
+    ``O_TRUNC``: fusefat refuses ``O_TRUNC`` on a file longer than one cluster, and an
+    overwrite needs no new clusters on a nearly full key. A torn write leaves new and
+    old bytes mixed, which the checksum rejects. ``move_aside`` copies then deletes,
+    since a rename on FAT may be a delete then a create (a file too big to be a
+    passport is only renamed).
+    """
 
     retries = 5
+    chunk = 1024 * 1024
 
-    def read(self, path: Path) -> bytes | None:
+    def read(self, path: Path, limit: int) -> bytes | None:
         try:
-            return path.read_bytes()
+            with path.open("rb") as handle:
+                if os.fstat(handle.fileno()).st_size > limit:
+                    raise FileTooBig(path.name)
+                return handle.read()
         except FileNotFoundError:
             return None
 
     def write_durably(self, path: Path, data: bytes) -> None:
-        created = not path.exists()
-        self._write(path, data)
+        fd, created = self.open_rw(path)
+        try:
+            self.write_at(fd, 0, data)
+            if self.size(fd) > len(data):
+                self.truncate(fd, len(data))
+            self.sync(fd)
+        finally:
+            self.close(fd)
         if created:
-            self._sync_dir(path.parent)
+            self.sync_dir(path.parent)
 
     def move_aside(self, path: Path, target: Path) -> None:
-        os.rename(path, target)
-        self._sync_dir(path.parent)
+        if self.length(path) > MAX_SLOT_BYTES:
+            self.rename(path, target)  # larger than any passport: none of ours, not worth copying
+            self.sync_dir(path.parent)
+            return
+        fd = self.open_new(target)
+        try:
+            offset = 0
+            for block in self.blocks(path):
+                self.write_at(fd, offset, block)
+                offset += len(block)
+            self.sync(fd)
+        except OSError:
+            self.close(fd)
+            self.remove(target)
+            raise
+        self.close(fd)
+        self.sync_dir(target.parent)
+        self.remove(path)
+        self.sync_dir(path.parent)
 
     def replace_durably(self, path: Path, data: bytes) -> None:
         # The rename's directory sync also makes the temporary file's name durable.
         temporary = path.with_name(path.name + ".tmp")
-        self._write(temporary, data)
-        self._retry(lambda: os.replace(temporary, path))
-        self._sync_dir(path.parent)
+        self.write_durably(temporary, data)
+        self.replace(temporary, path)
+        self.sync_dir(path.parent)
 
-    def _write(self, path: Path, data: bytes) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-        fd = self._open(path, flags)
+    # The primitives -------------------------------------------------------------
+
+    def open_rw(self, path: Path) -> tuple[int, bool]:
+        """Open for writing, creating the file if needed; say whether it was created."""
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            return self._open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL), True
+        except FileExistsError:
+            return self._open(path, os.O_RDWR), False
+
+    def open_new(self, path: Path) -> int:
+        """Create a file that must not exist yet (FileExistsError otherwise)."""
+        return self._open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL)
+
+    def write_at(self, fd: int, offset: int, data: bytes) -> None:
+        os.lseek(fd, offset, os.SEEK_SET)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    def size(self, fd: int) -> int:
+        return os.fstat(fd).st_size
+
+    def truncate(self, fd: int, size: int) -> None:
+        os.ftruncate(fd, size)
+
+    def sync(self, fd: int) -> None:
+        os.fsync(fd)
+
+    def close(self, fd: int) -> None:
+        os.close(fd)
+
+    def length(self, path: Path) -> int:
+        return os.stat(path).st_size
+
+    def rename(self, path: Path, target: Path) -> None:
+        """Rename, never over an existing file (FileExistsError)."""
+        if target.exists():
+            raise FileExistsError(target.name)
+        os.rename(path, target)
+
+    def replace(self, path: Path, target: Path) -> None:
+        """Rename over ``target``."""
+        self._retry(lambda: os.replace(path, target))
+
+    def blocks(self, path: Path) -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            while block := handle.read(self.chunk):
+                yield block
+
+    def remove(self, path: Path) -> None:
+        with suppress(FileNotFoundError):
+            os.remove(path)
+
+    def sync_dir(self, folder: Path) -> None:
+        if sys.platform == "win32":
+            return
+        fd = os.open(folder, os.O_RDONLY)
+        try:
             os.fsync(fd)
+        except OSError:
+            pass  # some filesystems (FUSE, FAT) refuse fsync on a directory
         finally:
             os.close(fd)
 
     def _open(self, path: Path, flags: int) -> int:
-        return self._retry(lambda: os.open(path, flags, 0o600))
+        return self._retry(lambda: os.open(path, flags | getattr(os, "O_BINARY", 0), 0o600))
 
     def _retry(self, action: Callable[[], T]) -> T:
         # Windows antivirus and indexers hold files for a moment: retry briefly.
@@ -108,40 +215,35 @@ class OsFiles:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    @staticmethod
-    def _sync_dir(folder: Path) -> None:
-        if sys.platform == "win32":
-            return
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass  # some filesystems (FUSE, FAT) refuse fsync on a directory
-        finally:
-            os.close(fd)
-
 
 class NewerSchemaError(Exception):
     """The key was written by a newer passport; opening it here could lose data."""
 
     def __init__(self, schema: int) -> None:
-        super().__init__(f"schema {schema} > {CURRENT_SCHEMA}")
+        super().__init__(f"schema {schema} > {migrations.CURRENT_SCHEMA}")
         self.schema = schema
 
 
 @dataclass(frozen=True)
 class Slot:
-    """What one slot file held when the storage was opened."""
+    """What one slot file held when it was read."""
 
     path: Path
     generation: int = -1
     schema: int = 0
     tables: Tables | None = None
     present: bool = False
+    empty: bool = False
+    sha256: str = ""
 
     @property
     def valid(self) -> bool:
         return self.tables is not None
+
+    @property
+    def version(self) -> tuple[int, str]:
+        """Which saved state this slot holds."""
+        return self.generation, self.sha256
 
 
 def encode(tables: Tables, generation: int) -> bytes:
@@ -151,12 +253,26 @@ def encode(tables: Tables, generation: int) -> bytes:
 
 def frame(payload: bytes, generation: int) -> bytes:
     """Put the header line (generation, schema, length, SHA-256) in front of a payload."""
+    return _frame(payload, generation, digest(migrations.CURRENT_SCHEMA, generation, payload))
+
+
+def digest(schema: int, generation: int, payload: bytes) -> str:
+    """The SHA-256 a slot's header carries: of the payload *and* the header's numbers.
+
+    A checksum of the payload alone let a torn header pass: new bytes up to
+    ``"generation": 3``, then the old header's rest and the old payload, made a
+    valid slot that dressed an old state as the newest (found by the crash tests).
+    """
+    return hashlib.sha256(b"%s %d %d\n%s" % (FORMAT.encode(), schema, generation, payload)).hexdigest()
+
+
+def _frame(payload: bytes, generation: int, sha256: str) -> bytes:
     header = {
         "format": FORMAT,
-        "schema": CURRENT_SCHEMA,
+        "schema": migrations.CURRENT_SCHEMA,
         "generation": generation,
         "length": len(payload),
-        "sha256": hashlib.sha256(payload).hexdigest(),
+        "sha256": sha256,
     }
     return json.dumps(header).encode() + b"\n" + payload
 
@@ -208,31 +324,63 @@ class _Encoder:
 
 
 def decode(path: Path, raw: bytes | None) -> Slot:
-    """Read slot bytes; anything torn, truncated or tampered with is invalid."""
+    """Read slot bytes; anything torn, truncated or tampered with is invalid.
+
+    The schema is taken from the header alone, so a file from a newer passport is
+    recognised even when this version cannot check or read its payload.
+    """
     if raw is None:
         return Slot(path)
-    head, sep, payload = raw.partition(b"\n")
+    end = raw.find(b"\n", 0, HEADER_MAX)
     try:
-        header = json.loads(head)
-        valid = (
-            sep
-            and header.get("format") == FORMAT
-            and header.get("length") == len(payload)
-            and header.get("sha256") == hashlib.sha256(payload).hexdigest()
-        )
-        tables = json.loads(payload) if valid else None
+        header = json.loads(raw[:end]) if end >= 0 else None
         generation, schema = int(header["generation"]), int(header["schema"])
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return Slot(path, present=True)
+    except (ValueError, TypeError, KeyError, IndexError):
+        return _torn_header(path, raw)
+    read = Slot(path, generation, schema, present=True)
+    payload = raw[end + 1 :]
+    sha256 = digest(schema, generation, payload)
+    if header.get("format") != FORMAT or header.get("length") != len(payload) or header.get("sha256") != sha256:
+        return read
+    try:
+        tables = json.loads(payload)
+    except ValueError:
+        return read
     if not _well_formed(tables):
-        return Slot(path, present=True)
-    return Slot(path, generation, schema, tables, present=True)
+        return read
+    return Slot(path, generation, schema, tables, present=True, sha256=sha256)
+
+
+def _torn_header(path: Path, raw: bytes) -> Slot:
+    """A damaged slot; if its header was cut after the generation, keep that much.
+
+    A first save cut inside its header line must not be taken for a lost passport.
+    """
+    start = TORN_HEADER.match(raw)
+    if start is None:
+        return Slot(path, present=True, empty=not raw)
+    return Slot(path, int(start["generation"]), int(start["schema"]), present=True)
 
 
 def _well_formed(tables: object) -> bool:
+    """The shape TinyDB needs: tables of documents keyed by their number."""
     return isinstance(tables, dict) and all(
-        isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values()) for table in tables.values()
+        isinstance(table, dict) and all(key.isdigit() and isinstance(doc, dict) for key, doc in table.items())
+        for table in tables.values()
     )
+
+
+def read_slot(files: FileLayer, path: Path) -> Slot:
+    """One slot as found on the key; a file that cannot be read at all counts as damaged."""
+    try:
+        return decode(path, files.read(path, MAX_SLOT_BYTES))
+    except (FileTooBig, OSError):
+        return Slot(path, present=True)
+
+
+def _first_save_cut_short(found: list[Slot], slots: list[Slot]) -> bool:
+    """A lone slot, empty or torn with generation 1: the very first save was cut short, nothing was lost."""
+    return len(found) == 1 < len(slots) and (found[0].empty or found[0].generation == 1)
 
 
 @dataclass(frozen=True)
@@ -249,38 +397,41 @@ class Survey:
     def present(self) -> bool:
         return any(slot.present for slot in self.slots)
 
+    @property
+    def schema(self) -> int:
+        """The newest schema any slot claims, readable or not: what ``SlotStorage`` refuses above its own."""
+        return max((slot.schema for slot in self.slots), default=0)
+
 
 def survey(data_dir: Path, files: FileLayer | None = None) -> Survey:
     """Read the slots for staff tools that check or update a key: unlike ``Store``, never moves a file."""
     layer = files or OsFiles()
-    return Survey(tuple(decode(data_dir / name, layer.read(data_dir / name)) for name in SLOT_NAMES))
+    return Survey(tuple(read_slot(layer, data_dir / name) for name in SLOT_NAMES))
 
 
 class SlotStorage(Storage):
     """A TinyDB storage over two checksummed slot files, kept in memory between saves."""
 
-    def __init__(self, data_dir: Path, files: FileLayer) -> None:
+    def __init__(self, data_dir: Path, files: FileLayer, lock: KeyLock | None = None) -> None:
         self._files = files
         self._dir = data_dir
+        self._lock = lock
         self.moved_aside: list[str] = []
-        slots = [decode(data_dir / name, files.read(data_dir / name)) for name in SLOT_NAMES]
+        slots = [read_slot(files, data_dir / name) for name in SLOT_NAMES]
+        newer = max((slot.schema for slot in slots), default=0)
+        if newer > migrations.CURRENT_SCHEMA:
+            raise NewerSchemaError(newer)
         valid = [slot for slot in slots if slot.valid]
-        if not valid:
-            self._set_aside([slot for slot in slots if slot.present])
         newest = max(valid, key=lambda slot: slot.generation, default=None)
-        if newest is not None and newest.schema > CURRENT_SCHEMA:
-            raise NewerSchemaError(newest.schema)
+        found = [slot for slot in slots if slot.present]
+        self.unreadable = newest is None and bool(found) and not _first_save_cut_short(found, slots)
+        self._aside = [slot.path for slot in found] if self.unreadable else []
+        self._set_aside()
         self._generation = newest.generation if newest else 0
         self._current = newest.path if newest else data_dir / SLOT_NAMES[1]
-        self._tables: Tables = migrate(newest.tables, newest.schema) if newest else {}
+        self._known = {newest.version if newest else (0, "")}
+        self._tables: Tables = migrations.migrate(newest.tables, newest.schema) if newest else {}
         self._encoder = _Encoder(self._tables)
-
-    def _set_aside(self, damaged: list[Slot]) -> None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        for slot in damaged:
-            target = slot.path.with_name(f"{slot.path.name}.abime-{stamp}")
-            self._files.move_aside(slot.path, target)
-            self.moved_aside.append(target.name)
 
     @property
     def generation(self) -> int:
@@ -291,27 +442,95 @@ class SlotStorage(Storage):
 
     def write(self, data: Tables) -> None:
         target = self._dir / (SLOT_NAMES[0] if self._current.name == SLOT_NAMES[1] else SLOT_NAMES[1])
-        blob = frame(self._encoder.encode(data), self._generation + 1)
+        payload = self._encoder.encode(data)
+        sha256 = digest(migrations.CURRENT_SCHEMA, self._generation + 1, payload)
+        blob = _frame(payload, self._generation + 1, sha256)
         try:
+            if len(blob) > MAX_SLOT_BYTES:
+                raise OSError(errno.EFBIG, "passport larger than a slot may be")
+            self._check_ownership()
+            self._set_aside(strict=True)
+            # If the write fails after its bytes reached the key, that state is ours too.
+            self._known.add((self._generation + 1, sha256))
             self._files.write_durably(target, blob)
         except OSError as error:
             # TinyDB already changed the in-memory state: put the confirmed one back.
             self._tables = self._encoder.committed()
-            raise as_key_error(error) from None
+            raise as_key_error(error, self._dir, len(blob)) from None
         self._encoder.commit()
         self._generation += 1
         self._current = target
+        self._known = {(self._generation, sha256)}
         self._tables = data
+
+    def _set_aside(self, strict: bool = False) -> None:
+        """Copy unreadable files aside under a dated name before anything may write over them.
+
+        On a write-protected or missing key this fails; the files stay where they
+        are and the first save tries again (``strict``: and refuses to go on).
+        """
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        while self._aside:
+            path = self._aside[0]
+            try:
+                self.moved_aside.append(self._move_aside(path, stamp))
+            except OSError:
+                if strict:
+                    raise
+                return
+            self._aside.pop(0)
+
+    def _move_aside(self, path: Path, stamp: str) -> str:
+        for number in range(1, 100):
+            target = path.with_name(f"{path.name}{ASIDE_MARK}{stamp}" + (f"-{number}" if number > 1 else ""))
+            try:
+                self._files.move_aside(path, target)
+            except FileExistsError:
+                continue
+            return target.name
+        raise FileExistsError(path.name)
+
+    def _check_ownership(self) -> None:
+        """Before writing: hold the key's lock, taking it again if the key went away and came back.
+
+        A key that comes back may have been opened by another passport meanwhile, or
+        be another key: when it holds a state that is not the one this process knows,
+        writing ours would silently undo someone's saves, so the save is refused.
+        """
+        if self._lock is None or self._lock.held():
+            return
+        try:
+            self._lock.claim()
+        except KeyInUseError:
+            raise KeyWriteError(ELSEWHERE) from None
+        slots = [read_slot(self._files, self._dir / name) for name in SLOT_NAMES]
+        newest = max((s for s in slots if s.valid), key=lambda slot: slot.generation, default=None)
+        if newest is not None and newest.version not in self._known:
+            self._lock.release()
+            raise KeyWriteError(ELSEWHERE)
 
 
 class Store:
-    """The passport's database: one instance per key, one lock around every call."""
+    """The passport's database: one instance per key, one lock around every call.
+
+    A store opened on the real file system holds ``Data/passport.lock`` until it is
+    closed (or collected): another program opening the key gets ``KeyInUseError``.
+    A test file layer keeps no files on disk and takes no lock.
+    """
 
     def __init__(self, data_dir: Path, files: FileLayer | None = None) -> None:
         self._lock = threading.RLock()
         self._dir = data_dir
         self._files = files or OsFiles()
-        self._db = TinyDB(data_dir, self._files, storage=SlotStorage)
+        self._key_lock = KeyLock(data_dir) if files is None else None
+        if self._key_lock is not None:
+            with suppress(OSError):  # a write-protected or absent key: the first save takes the lock
+                self._key_lock.claim()
+        try:
+            self._db = TinyDB(data_dir, self._files, self._key_lock, storage=SlotStorage)
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def generation(self) -> int:
@@ -322,8 +541,8 @@ class Store:
     def read_plain(self, name: str) -> bytes | None:
         """The bytes of a plain file next to the data, or None when there is none."""
         try:
-            return self._files.read(self._dir / name)
-        except OSError:
+            return self._files.read(self._dir / name, MAX_SLOT_BYTES)
+        except (OSError, FileTooBig):
             return None
 
     def write_plain(self, name: str, data: bytes) -> None:
@@ -336,7 +555,7 @@ class Store:
         try:
             self._files.replace_durably(self._dir / name, data)
         except OSError as error:
-            raise as_key_error(error) from None
+            raise as_key_error(error, self._dir, len(data)) from None
 
     @property
     def moved_aside(self) -> list[str]:
@@ -349,8 +568,24 @@ class Store:
             storage = self._db.storage
             storage.write(storage.read())
 
+    @property
+    def unreadable(self) -> bool:
+        """True when the key held passport files but none could be read: the person must be told."""
+        return self._db.storage.unreadable
+
     @contextmanager
     def session(self) -> Iterator[TinyDB]:
         """Hold the lock while the caller reads or writes the database."""
         with self._lock:
             yield self._db
+
+    def close(self) -> None:
+        """Let another program open the key (the data is already saved: every save is durable)."""
+        if self._key_lock is not None:
+            self._key_lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

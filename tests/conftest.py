@@ -14,6 +14,8 @@ from passport.keyroot import KeyPaths
 from passport.records import Passport
 from passport.web import create_app, security
 
+from support import FatKey
+
 CSRF = "test-csrf-token"
 LAUNCH_SECRET = "test-launch-secret-" + "x" * 32
 
@@ -58,6 +60,19 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def passport(app: Flask) -> Passport:
     return app.extensions["passport"]
+
+
+@pytest.fixture(params=["tmp", "fat"])
+def disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """An empty folder on each filesystem the storage must work on: the machine's disk and a
+    FAT32 key (a real image mounted with fusefat)."""
+    if request.param == "tmp":
+        folder = tmp_path / "disk"
+        folder.mkdir()
+        yield folder
+        return
+    with FatKey(tmp_path) as key:
+        yield key.mount
 
 
 @pytest.fixture

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import html
 import os
 import random
+import re
+import select
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,9 +49,10 @@ def need_root() -> None:
 def fat_image(folder: Path, size_mb: int = 64, name: str = "key", cluster_kb: int | None = None) -> Iterator[Path]:
     """A FAT32 image made by mkfs.vfat and mounted with fusefat: a real key's filesystem.
 
-    ``cluster_kb`` sets the cluster size (real 8-32 GB keys use 4-16 KiB; FAT32 then needs at least
-    65525 clusters, so 4 KiB clusters need ``size_mb`` >= 260). Beware a fusefat 0.1a bug: a file
-    opened with O_TRUNC or O_APPEND cannot grow past one cluster (EPERM).
+    ``cluster_kb=4`` (with ``size_mb`` ≥ 260, FAT32 needs 65,525 clusters) is what Windows
+    formats keys up to 8 GB with; fusefat reads a large file's end far faster with it than
+    with the 512-byte clusters mkfs.vfat picks for a small image.
+    fusefat 0.1a refuses to grow a file opened with O_TRUNC or O_APPEND past one cluster (EPERM).
     """
     need("mkfs.vfat", "fusefat", "fusermount")
     image = folder / f"{name}.img"
@@ -55,7 +61,8 @@ def fat_image(folder: Path, size_mb: int = 64, name: str = "key", cluster_kb: in
     with image.open("wb") as handle:
         handle.truncate(size_mb * 1024 * 1024)
     clusters = ["-s", str(cluster_kb * 2)] if cluster_kb else []
-    subprocess.run(["mkfs.vfat", "-F", "32", *clusters, "-n", "PASSEPORT", str(image)], check=True, capture_output=True)
+    command = ["mkfs.vfat", "-F", "32", *clusters, "-n", "PASSEPORT", str(image)]
+    subprocess.run(command, check=True, capture_output=True)
     mount_fat(image, mount)
     try:
         yield mount
@@ -102,6 +109,102 @@ def raw_answers(form, text: str, structures: tuple[str, str] = ("cad", "mission-
     return raw
 
 
+class FatKey:
+    """A FAT32 image served by a fusefat process of our own: a test can pull the key out
+    (kill that process, as when a key is yanked) and plug it back in (mount it again)."""
+
+    def __init__(self, folder: Path, size_mb: int = 64, name: str = "fatkey") -> None:
+        need("mkfs.vfat", "fusefat", "fusermount")
+        self.image = folder / f"{name}.img"
+        self.mount = folder / f"{name}-mnt"
+        self.mount.mkdir()
+        with self.image.open("wb") as handle:
+            handle.truncate(size_mb * 1024 * 1024)
+        subprocess.run(["mkfs.vfat", "-F", "32", "-n", "PASSEPORT", str(self.image)], check=True, capture_output=True)
+        self.process: subprocess.Popen | None = None
+
+    def plug_in(self) -> Path:
+        subprocess.run(["fusermount", "-u", "-z", str(self.mount)], check=False, capture_output=True)
+        self.process = subprocess.Popen(
+            ["fusefat", "-f", "-o", "rw+", str(self.image), str(self.mount)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(100):
+            if os.path.ismount(self.mount):
+                return self.mount
+            time.sleep(0.02)
+        raise RuntimeError(f"{self.image} did not mount")
+
+    def pull_out(self) -> None:
+        """The key is gone at once: its driver dies, every access fails until it is plugged in again."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def eject(self) -> None:
+        """Unmount cleanly (what the test does when it is finished with the key)."""
+        gc.collect()  # a passport no test uses any more may still hold the key's lock file open
+        subprocess.run(["fusermount", "-u", "-z", str(self.mount)], check=False, capture_output=True)
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def __enter__(self) -> FatKey:
+        self.plug_in()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.eject()
+
+
+@contextmanager
+def tmpfs(folder: Path, size_kb: int, name: str = "tmpfs") -> Iterator[Path]:
+    """A size-limited tmpfs: a key that really fills up (ENOSPC)."""
+    need("mount", "umount")
+    need_root()
+    mount = folder / name
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0700", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False, capture_output=True)
+
+
+@contextmanager
+def write_protect_switch(folder: Path) -> Iterator[Callable[[bool], None]]:
+    """Make ``folder`` a bind mount of itself whose write protection can be switched on and off,
+    like the little switch on the side of some keys (EROFS while it is on)."""
+    need("mount", "umount")
+    need_root()
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+
+    def protect(on: bool) -> None:
+        subprocess.run(["mount", "-o", f"remount,bind,{'ro' if on else 'rw'}", str(folder)], check=True)
+
+    try:
+        yield protect
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False, capture_output=True)
+
+
+def fill_up(folder: Path) -> Path:
+    """Fill the filesystem of ``folder`` to the last byte with one file (fusefat reports no free
+    space figures, so write until the filesystem refuses)."""
+    filler = folder / "remplissage.bin"
+    with filler.open("wb", buffering=0) as handle:
+        for chunk in (1 << 20, 1 << 14, 512):
+            with contextlib.suppress(OSError):  # full: ENOSPC from tmpfs, EPERM from fusefat
+                while True:
+                    handle.write(bytes(chunk))
+    return filler
+
+
 def page_urls(app: Flask, values: dict[str, object]) -> list[str]:
     """The address of every page (GET route) of ``app``, its variable parts taken from ``values``.
 
@@ -113,6 +216,56 @@ def page_urls(app: Flask, values: dict[str, object]) -> list[str]:
             for rule in app.url_map.iter_rules()
             if "GET" in rule.methods
         )
+
+
+def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    """The first line a started passport prints (its address), without hanging forever."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    if not ready:
+        raise TimeoutError("the passport printed nothing")
+    return process.stdout.readline().strip()
+
+
+def browser_recorder(folder: Path) -> tuple[str, Path]:
+    """A stand-in for the system browser: ``$BROWSER`` value and the file it writes.
+
+    Each call appends the address it was given and the ``LD_LIBRARY_PATH`` it
+    inherited, so tests see what the passport asked the browser to open.
+    """
+    log = folder / "browser.log"
+    script = folder / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s|%s\\n" "$1" "${{LD_LIBRARY_PATH-unset}}" >> "{log}"\n')
+    script.chmod(0o755)
+    return f"{script} %s", log
+
+
+def browser_opened(log: Path, count: int = 1, timeout: float = 20) -> list[tuple[str, str]]:
+    """What the recording browser was asked to open: (address, LD_LIBRARY_PATH), once ``count`` came."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = log.read_text().splitlines() if log.exists() else []
+        if len(lines) >= count:
+            return [(address, library_path) for address, library_path in (line.split("|", 1) for line in lines)]
+        time.sleep(0.05)
+    raise TimeoutError("the browser was not opened")
+
+
+def forwarded_to(opened: str) -> str:
+    """The address a private forwarding page (``file://``) sends the browser to."""
+    page = Path(opened.removeprefix("file://")).read_text(encoding="utf-8")
+    found = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', page)
+    assert found is not None, page
+    return html.unescape(found.group(1))
+
+
+def wait_for_exit(process: subprocess.Popen[str], timeout: float = 30) -> int:
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
 
 
 def fake_build(folder: Path, app_bytes: int = 64 * 1024, seed: int = 1) -> Path:
@@ -190,7 +343,8 @@ FIRST_NAMES = [
 
 def fill_passport(key: Path) -> None:
     """A passport as a young person leaves it after a few weeks: profile, steps, an intake sheet, a Word export."""
-    passport = Passport(Store(key / "Data"), forms.load(), load_directory())
+    store = Store(key / "Data")
+    passport = Passport(store, forms.load(), load_directory())
     passport.save_profile({"first_name": ["Léa"], "last_name": ["Martin"], "referent_structure": ["mission-locale"]})
     for day in ("2026-03-12", "2026-03-20", "2026-04-02"):
         passport.save_step({"date": [day], "action": [f"Démarche du {day}"], "status": ["En cours"]})
@@ -205,6 +359,7 @@ def fill_passport(key: Path) -> None:
         }
     )
     export.save_copy(key / "Exports", "dossier-lea.docx", export.render(passport, "dossier"))
+    store.close()  # as Terminer does: the key's lock goes with it
 
 
 def flip_byte(path: Path, offset: int) -> None:

@@ -74,7 +74,7 @@ def test_each_launch_gets_its_own_page_and_using_the_secret_removes_them(tmp_pat
 
 def test_the_browser_is_given_the_page_not_the_secret(tmp_path, monkeypatch):
     opened = []
-    monkeypatch.setattr(handoff.webbrowser, "open", opened.append)
+    monkeypatch.setattr(handoff.browser, "open_in_browser", opened.append)
     monkeypatch.setattr(handoff.tempfile, "tempdir", str(tmp_path))
     page = handoff.open_browser(URL)
     assert opened == [page.as_uri()]

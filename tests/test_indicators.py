@@ -381,6 +381,7 @@ def test_a_failed_summary_write_keeps_the_sheet_and_the_old_summary_then_catches
         "indicateurs.json",
         "passport-1.json",
         "passport-2.json",
+        "passport.lock",
     ]
 
 

@@ -127,7 +127,8 @@ def all_pages(filled: Filled) -> dict[str, str]:
     """Every HTML page of the filled passport, by address, and the forms shown again with errors."""
     export_name = sorted(p.name for p in filled.app.config["KEY"].exports.iterdir())[0]
     values = {"step_id": 1, "intake_id": 1, "name": export_name, "filename": "style.css"}
-    urls = [u for u in page_urls(filled.app, values) if not u.startswith(("/static/", "/documents/fichier/"))]
+    skipped = ("/static/", "/documents/fichier/", "/instance", "/battement")  # not pages: files, launcher JSON
+    urls = [u for u in page_urls(filled.app, values) if not u.startswith(skipped)]
     pages = {url: page(filled.client.get(url)) for url in urls}
     with filled.client.session_transaction() as session:
         session["ready"] = CORPUS[0]

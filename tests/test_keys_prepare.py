@@ -54,6 +54,7 @@ def test_twenty_keys_from_a_roster_each_verify_and_open_with_their_first_name(st
     for key, first_name in zip(keys, FIRST_NAMES, strict=True):
         assert verify.check(key).ok, key
         assert not (key / layout.MARKER).exists()
+        assert tree_hashes(key / layout.DATA) == tree_hashes(key / layout.DEFAULT_DATA)  # before the app opens it
         passport = open_passport(key)
         assert passport.profile()["first_name"] == first_name
         assert passport.profile()["referent_structure"] == "mission-locale"
@@ -63,10 +64,6 @@ def test_twenty_keys_from_a_roster_each_verify_and_open_with_their_first_name(st
         assert by_id["cio"].about.startswith("Information et orientation")  # the default text is kept
         local = [s for s in passport.directory() if s.local]
         assert [(s.name, s.phone) for s in local] == [("Point Information Jeunesse de Châteauroux", "02 54 11 11 11")]
-        assert tree_hashes(key / layout.DATA) == {
-            path.replace(layout.DEFAULT_DATA, layout.DATA): digest
-            for path, digest in tree_hashes(key / layout.DEFAULT_DATA).items()
-        }
         assert os.access(key / "Passeport", os.X_OK)
     out = capsys.readouterr().out
     assert "20 clé(s) prête(s) sur 20" in out
@@ -234,3 +231,15 @@ def test_the_structures_form_and_template_go_onto_each_key_where_the_app_reads_t
     assert loaded.problems == ()
     assert loaded.forms.intake.title == "Fiche bilan de l'accueil au CIO"
     assert verify.check(key).ok
+
+
+def test_an_unused_key_open_in_the_passport_is_not_prepared_again(staff, tmp_path, capsys):
+    into = tmp_path / "cles"
+    assert prepare(staff, "--into", str(into), "--count", "1", roster=False) == 0
+    staff["session"].write_text(staff["session"].read_text().replace("Camille Martin", "Sacha Petit"))
+    with Store(into / "cle-01" / layout.DATA):
+        capsys.readouterr()
+        assert prepare(staff, "--into", str(into), "--count", "1", roster=False) == 2
+        assert "ouverte dans le passeport en ce moment" in capsys.readouterr().err
+    assert prepare(staff, "--into", str(into), "--count", "1", roster=False) == 0
+    assert open_passport(into / "cle-01").session()["counsellor"] == "Sacha Petit"

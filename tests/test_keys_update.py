@@ -80,9 +80,6 @@ def test_an_older_data_file_is_copied_aside_then_migrated_by_the_app(key, new_bu
         return tables
 
     monkeypatch.setattr(migrations, "CURRENT_SCHEMA", 2)
-    monkeypatch.setattr(store, "CURRENT_SCHEMA", 2)
-    monkeypatch.setattr("passport.keys.update.CURRENT_SCHEMA", 2)
-    monkeypatch.setattr("passport.keys.verify.CURRENT_SCHEMA", 2)
     monkeypatch.setitem(migrations.MIGRATIONS, 1, add_field)
     assert update(key, new_build) == 0
     backups = [p for p in (key / layout.DATA).iterdir() if p.name.startswith("sauvegarde-avant-mise-a-jour-")]
@@ -141,3 +138,12 @@ def test_a_hand_made_key_without_manifest_gets_one(tmp_path, new_build):
     assert verify.check(key).ok
     assert manifest.read(key).seed == {}
     assert state.inspect(key).kind is state.Kind.HOLDS_DATA
+
+
+def test_a_key_open_in_the_passport_is_left_alone(key, new_build, capsys):
+    before = tree_hashes(key)
+    with Store(key / layout.DATA):  # the passport running on the key holds its lock
+        assert update(key, new_build) == 2
+        assert "ouverte dans le passeport en ce moment" in capsys.readouterr().err
+    assert tree_hashes(key) == before
+    assert update(key, new_build) == 0

@@ -224,6 +224,8 @@ TESTED_ENDPOINTS = {
     "documents.index", "documents.make", "documents.download",
     "security.enter",  # the way in: tested in test_security.py
     "static",
+    # Terminer, the heartbeat and the second-launch probe: tests/test_session.py.
+    "session.finish", "session.beat", "session.instance_token",
 }  # fmt: skip
 
 

@@ -181,7 +181,9 @@ def _identity(base: str, person: roster.Person) -> str:
     return hashlib.sha256(f"{base}\n{person.first_name}\n{person.label}".encode()).hexdigest()
 
 
+IN_USE = "est ouverte dans le passeport en ce moment : cliquez sur « Terminer » dans le passeport, puis relancez"
 REFUSALS = {
+    Kind.IN_USE: IN_USE,
     Kind.HOLDS_DATA: "contient les données d'un jeune ({detail}) : pour lui mettre la nouvelle version, "
     "utilisez « build_key.py update »",
     Kind.UNFINISHED_UPDATE: "sa mise à jour a été interrompue : relancez « build_key.py update »",

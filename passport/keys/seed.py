@@ -26,7 +26,7 @@ class MemoryFiles:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
 
-    def read(self, path: Path) -> bytes | None:
+    def read(self, path: Path, limit: int) -> bytes | None:
         return self.files.get(path.name)
 
     def write_durably(self, path: Path, data: bytes) -> None:

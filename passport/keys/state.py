@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from passport import instance, keylock
 from passport.keys import layout, manifest
 from passport.keys.payload import sha256_of
 
@@ -28,6 +29,7 @@ _MARKER_TEXT = {
 
 class Kind(enum.Enum):
     EMPTY = "vide"
+    IN_USE = "ouverte dans le passeport en ce moment"
     UNUSED = "clé préparée, pas encore utilisée"
     HOLDS_DATA = "clé avec les données d'un jeune"
     UNFINISHED_PREPARE = "préparation interrompue"
@@ -48,6 +50,8 @@ def inspect(root: Path) -> State:
     entries = [entry for entry in os.scandir(root) if not _ignorable(entry)]
     if not entries:
         return State(Kind.EMPTY)
+    if keylock.in_use(root / layout.DATA):
+        return State(Kind.IN_USE)
     found = _manifest(root)
     operation = marker_operation(root)
     if operation == PREPARE:
@@ -77,13 +81,19 @@ def _manifest(root: Path) -> manifest.Manifest | None:
 def _use(root: Path, found: manifest.Manifest | None) -> str:
     """Why the key counts as holding a young person's data, or "" when it is as it was seeded."""
     seeded = found.seed if found else {}
-    data = {path: full for path, full in layout.walk(root, layout.DATA) if not path.startswith(layout.DATA + "/logs/")}
+    data = {path: full for path, full in layout.walk(root, layout.DATA) if not _holds_nothing(path)}
     for path, full in data.items():
         if path not in seeded or sha256_of(full) != seeded[path]:
             return f"{path} a été modifié depuis la préparation" if path in seeded else f"{path} contient des données"
     if any(full.stat().st_size for _, full in layout.walk(root, layout.EXPORTS)):
         return f"{layout.EXPORTS}/ contient des documents"
     return ""
+
+
+def _holds_nothing(path: str) -> bool:
+    """What the app leaves in Data/ by merely starting: its log (no personal data), lock and state files."""
+    runtime = {f"{layout.DATA}/{name}" for name in (keylock.LOCK_NAME, instance.STATE_NAME)}
+    return path.startswith(f"{layout.DATA}/logs/") or path in runtime
 
 
 def seed_hashes(root: Path) -> dict[str, str]:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from passport import migrations
 from passport.keys import batch, install, layout, manifest, payload, space, state, targets, verify, volumes
 from passport.keys.console import Progress, StaffError, confirm, say, table
-from passport.keys.prepare import READ_ONLY, add_build_argument
+from passport.keys.prepare import IN_USE, READ_ONLY, add_build_argument
 from passport.keys.state import Kind
-from passport.migrations import CURRENT_SCHEMA
 from passport.store import SLOT_NAMES, Store, survey
 
 DESCRIPTION = """\
@@ -32,6 +32,7 @@ Exemples :
   python build_key.py update --into cles/ --yes"""
 
 REFUSALS = {
+    Kind.IN_USE: IN_USE,
     Kind.EMPTY: "est vide : ce n'est pas une clé du passeport (pour en faire une : « build_key.py prepare »)",
     Kind.NOT_A_KEY: "n'est pas une clé du passeport ({detail})",
     Kind.UNFINISHED_PREPARE: "sa préparation a été interrompue : relancez « build_key.py prepare »",
@@ -87,8 +88,7 @@ def _refuse(jobs: list[Job]) -> None:
     ]
     refused += [[str(job.root), READ_ONLY] for job in jobs if space.read_only(job.root)]
     for job in jobs:
-        newest = survey(job.root / layout.DATA).newest
-        if newest is not None and newest.schema > CURRENT_SCHEMA:
+        if survey(job.root / layout.DATA).schema > migrations.CURRENT_SCHEMA:
             refused.append([str(job.root), "ses données viennent d'une version plus récente que celle-ci"])
     if refused:
         raise StaffError(f"{table(['Clé', 'Refusée parce qu’elle'], refused)}\n\nRien n'a été écrit.")
@@ -154,14 +154,15 @@ def _remove_stale(root: Path, old: manifest.Manifest | None, program: payload.Pr
 def _migrate(data: Path) -> str:
     """Bring data written by an older schema up to date, after copying it aside; return the copy's name."""
     newest = survey(data).newest
-    if newest is None or newest.schema >= CURRENT_SCHEMA:
+    if newest is None or newest.schema >= migrations.CURRENT_SCHEMA:
         return ""
     backup = data / f"sauvegarde-avant-mise-a-jour-{datetime.now():%Y%m%d-%H%M%S}"
     backup.mkdir()
     for name in SLOT_NAMES:
         if (data / name).exists():
             install.copy_file(data / name, backup / name, flush=True)
-    Store(data).persist()
+    with Store(data) as opened:
+        opened.persist()
     return f"{layout.DATA}/{backup.name}"
 
 

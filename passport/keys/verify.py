@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from passport import migrations
 from passport.keys import batch, layout, manifest, state, targets
 from passport.keys.console import Progress, say
 from passport.keys.payload import sha256_of
-from passport.migrations import CURRENT_SCHEMA
 from passport.store import survey
 
 SHOWN_PROBLEMS = 3
@@ -108,9 +108,8 @@ def _data_problems(root: Path) -> list[str]:
     if not data.is_dir():
         return [f"{layout.DATA}/ manque"]
     found = survey(data)
-    newest = found.newest
-    if newest is None:
-        return ["données illisibles (fichiers abîmés)" if found.present else "aucune donnée dans Data/"]
-    if newest.schema > CURRENT_SCHEMA:
+    if found.schema > migrations.CURRENT_SCHEMA:
         return ["données d'une version plus récente du passeport : utilisez un build_key.py plus récent"]
+    if found.newest is None:
+        return ["données illisibles (fichiers abîmés)" if found.present else "aucune donnée dans Data/"]
     return []

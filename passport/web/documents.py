@@ -39,7 +39,10 @@ TEMPLATE_BROKEN = (
 
 def _exports() -> list[str]:
     folder = current_app.config["KEY"].exports
-    return sorted((p.name for p in folder.glob("*.docx")), reverse=True) if folder.is_dir() else []
+    try:
+        return sorted((p.name for p in folder.glob("*.docx")), reverse=True) if folder.is_dir() else []
+    except OSError:
+        return []  # the key is out: nothing to list until it is back
 
 
 @bp.get("/")

@@ -12,7 +12,14 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index() -> str:
-    return render_template("home.html", profile=passport().profile(), upcoming=passport().upcoming())
+    store = passport().store
+    return render_template(
+        "home.html",
+        profile=passport().profile(),
+        upcoming=passport().upcoming(),
+        unreadable=store.unreadable,
+        set_aside=store.moved_aside,
+    )
 
 
 @bp.get("/profil")

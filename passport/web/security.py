@@ -21,16 +21,21 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from passport import handoff
+from passport.handoff import ENTER_PATH, HOST, SECRET_PARAM
+from passport.handoff import entry_url as entry_url
+from passport.handoff import new_secret as new_secret
+from passport.handoff import origin as origin
 
-HOST = "127.0.0.1"
-ENTER_PATH = "/entrer"
-SECRET_PARAM = "jeton"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The refusal page's own stylesheet: public (the same on every key), nothing of the person.
 OPEN_STATIC = frozenset({"style.css"})
 ADMITTED = "admitted"
+# The launcher's probe (web/session.py): it answers nothing personal, and hands a new
+# secret only to a caller that read the relaunch token from this user's temp folder.
+OPEN_ENDPOINTS = frozenset({"security.enter", "session.instance_token"})
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; "  # the heartbeat (static/alive.js) asks /battement
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 # ``same-origin`` rather than ``no-referrer``: under ``no-referrer`` browsers send
@@ -45,34 +50,36 @@ HEADERS = {
 }
 
 
-def new_secret() -> str:
-    """A per-launch secret: 256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
-
-
-def origin(port: int) -> str:
-    return f"http://{HOST}:{port}"
-
-
-def entry_url(port: int, secret: str) -> str:
-    """The one address that lets a browser in; the launcher opens it once."""
-    return f"{origin(port)}{ENTER_PATH}?{SECRET_PARAM}={secret}"
-
-
 class Launch:
-    """The per-launch secret, good for a single swap against the session cookie."""
+    """The per-launch secret, good for a single swap against the session cookie.
+
+    A second double-click on the key asks the running passport for another
+    one-time secret (``issue``), so a browser without the cookie gets back in.
+    """
 
     def __init__(self, secret: str) -> None:
-        self._secret = secret.encode()
+        self._secrets = [secret.encode()]
         self._lock = threading.Lock()
-        self._spent = False
+
+    def issue(self) -> str:
+        secret = new_secret()
+        with self._lock:
+            self._secrets.append(secret.encode())
+        return secret
+
+    @property
+    def pending(self) -> int:
+        """How many secrets are still waiting to be used."""
+        with self._lock:
+            return len(self._secrets)
 
     def redeem(self, offered: str) -> bool:
         with self._lock:
-            if self._spent or not hmac.compare_digest(offered.encode(), self._secret):
-                return False
-            self._spent = True
-            return True
+            for secret in self._secrets:
+                if hmac.compare_digest(offered.encode(), secret):
+                    self._secrets.remove(secret)
+                    return True
+            return False
 
 
 def admit(session_data: MutableMapping[str, Any]) -> None:
@@ -123,8 +130,8 @@ def _check_request() -> Response | None:
 
 
 def _open_to_all() -> bool:
-    """The way in, and what the refusal page needs to be read comfortably."""
-    if request.endpoint == "security.enter":
+    """The way in, the second launch's question, and what the refusal page needs."""
+    if request.endpoint in OPEN_ENDPOINTS:
         return True
     return request.endpoint == "static" and (request.view_args or {}).get("filename") in OPEN_STATIC
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from passport import dates
 from passport.display import shown
-from passport.faults import FULL, GONE, READ_ONLY, KeyWriteError
+from passport.faults import ELSEWHERE, FULL, GONE, READ_ONLY, KeyWriteError
 from passport.forms import Form, ValidationError
 from passport.records import Entry, Passport, other_answers
 
@@ -22,6 +22,9 @@ KEY_MESSAGES = {
     "bouton de verrouillage sur le côté de la clé, puis clique à nouveau sur « Enregistrer ».",
     GONE: "La clé a été retirée ou ne répond plus : rien n'a été enregistré. Rebranche-la, "
     "puis clique à nouveau sur « Enregistrer ».",
+    ELSEWHERE: "Ton passeport a été ouvert ailleurs entre-temps (une autre fenêtre ou un autre "
+    "ordinateur) : rien n'a été enregistré ici, pour ne rien écraser. Recopie ce que tu as écrit si "
+    "tu veux le garder, ferme cette fenêtre et rouvre ton passeport.",
 }
 KEY_MESSAGE_OTHER = "Impossible d'enregistrer sur la clé pour le moment. Réessaie dans un instant."
 SAVED = "C'est enregistré."
@@ -86,6 +89,23 @@ ERRORS = {
     405: ("Demande refusée", "Cette action n'est pas possible ici. Reviens à l'accueil."),
     413: ("Trop long", "Ce que tu as envoyé est trop long. Raccourcis ton texte et réessaie."),
 }
+
+
+NEWER_VERSION = (
+    "Mets à jour ton passeport",
+    "Tes fiches ont été enregistrées par une version plus récente du passeport. Cette version-ci "
+    "ne sait pas les lire sans risquer de les abîmer : elle n'y a pas touché. Ouvre ta clé avec la "
+    "version plus récente, ou demande à ton conseiller ou à ta conseillère de mettre à jour le "
+    "programme de ta clé. Tes fiches sont toujours là.",
+)
+
+
+def newer_version_page() -> tuple[str, int] | None:
+    """Every page of a passport too old for the key: say so, touch nothing."""
+    if request.endpoint == "static" or request.blueprint == "session":  # Terminer still works
+        return None
+    title, message = NEWER_VERSION
+    return render_template("error.html", title=title, message=message, home=False), 409
 
 
 def _error_page(error: HTTPException) -> tuple[str, int]:
