@@ -1,7 +1,9 @@
 """The staff command line behind ``build_key.py``: one subcommand per module.
 
 A subcommand is a module with ``add_to(subparsers)`` that sets ``run`` on its
-parser; listing the module in ``SUBCOMMANDS`` is all it takes to add one.
+parser; listing it in ``SUBCOMMANDS`` is all it takes to add one. Only the module
+of the command asked for is imported (some bring python-docx, slow to import);
+the overview (``--help``) imports them all.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from typing import Any
 
 from passport.keys.console import StaffError, warn
 
-SUBCOMMANDS = (
-    "passport.keys.prepare",
-    "passport.keys.verify",
-    "passport.keys.update",
-    "passport.keys.volumes",
-    "passport.keys.collect",
-)
+SUBCOMMANDS = {
+    "prepare": "passport.keys.prepare",
+    "verify": "passport.keys.verify",
+    "update": "passport.keys.update",
+    "list": "passport.keys.volumes",
+    "collect": "passport.keys.collect",
+}
 
 DESCRIPTION = """\
 Préparer, vérifier et mettre à jour les clés USB du passeport.
@@ -62,17 +64,19 @@ class Parser(argparse.ArgumentParser):
         self.add_argument("-h", "--aide", "--help", action="help", help="afficher cette aide")
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
     argparse._ = lambda text: FRENCH.get(text, text)  # type: ignore[attr-defined]
     top = Parser(prog="build_key.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(title="commandes", metavar="COMMANDE", required=True, parser_class=Parser)
-    for name in SUBCOMMANDS:
-        importlib.import_module(name).add_to(commands)
+    for name, module in SUBCOMMANDS.items():
+        if command in (None, name):
+            importlib.import_module(module).add_to(commands)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(next((word for word in argv[:1] if word in SUBCOMMANDS), None)).parse_args(argv)
     try:
         return args.run(args)
     except StaffError as error:

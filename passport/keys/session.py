@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from passport import dates, forms, keyform
+from passport import dates, forms
 from passport.forms import ValidationError
 from passport.keys.console import StaffError
 from passport.records import Structure, load_directory
@@ -67,6 +67,10 @@ class Session:
 
     def extra_files(self) -> dict[str, Path | None]:
         """The structure's own form and Word template, under the names the app looks for in ``Data/``."""
+        if self.form is None and self.template is None:
+            return {}
+        from passport import keyform  # brings python-docx and docxtpl: only for a session that needs them
+
         return {keyform.FORM_FILE: self.form, keyform.TEMPLATE_FILE: self.template}
 
 
@@ -209,7 +213,11 @@ def _file(session_file: Path, head: dict[str, Any], key: str) -> Path | None:
 
 def _check_form(form: Path | None, template: Path | None) -> None:
     """The [forms] checks, run before any key is written: a faulty form never reaches a key."""
-    problems = keyform.check(form, template) if form or template else []
+    if form is None and template is None:
+        return
+    from passport import keyform  # see Session.extra_files
+
+    problems = keyform.check(form, template)
     if problems:
         lines = "\n  ".join(str(problem) for problem in problems)
         raise StaffError(f"Le formulaire de la structure contient des erreurs :\n  {lines}\n\nRien n'a été écrit.")
