@@ -10,7 +10,6 @@ a re-run recognises a key it already finished). No personal content.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,14 +54,13 @@ def read(root: Path) -> Manifest:
 
 
 def write(root: Path, manifest: Manifest) -> None:
-    """Write beside, then replace.
+    """Write the manifest as a new file.
 
-    No fsync here: the key keeps its "incomplete" marker until everything written,
-    this included, has been synced (an fsync per key also made ext4 flush every other
-    key's pending data, doubling the time to prepare 50 keys).
+    Neither atomic nor fsynced: a key keeps its "incomplete" marker until everything
+    written, this included, is on it, and ``verify`` rejects a torn manifest. (An fsync
+    per key also made ext4 flush every other key's pending data, doubling the time to
+    prepare 50 keys.)
     """
     target = root / layout.MANIFEST
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.unlink(missing_ok=True)  # left by an interrupted run: write a new file, never over it
-    temporary.write_bytes(manifest.dumps())
-    os.replace(temporary, target)
+    target.unlink(missing_ok=True)  # a new file, never a rewrite (see install.fresh)
+    target.write_bytes(manifest.dumps())
