@@ -43,3 +43,15 @@ ensure_debian_packages() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# ensure_node_modules: axe-core for the browser tests, pinned in package-lock.json.
+# npm comes with the machine's Node.js; `npm ci` runs again whenever the lock file changes.
+ensure_node_modules() {
+  local wanted stamp="$ROOT/node_modules/.installed"
+  command -v npm >/dev/null || { echo "npm introuvable : les tests d'accessibilité échoueront (axe-core)." >&2; return 0; }
+  wanted=$(sha256sum "$ROOT/package-lock.json" | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$wanted" > "$stamp"
+  fi
+}

@@ -4,5 +4,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ensure_debian_packages
 ensure_venv dev
+ensure_node_modules
 cd "$ROOT"
 exec "$VENV/bin/python" -m pytest "$@"
