@@ -47,7 +47,7 @@ def synthetic_build(folder: Path) -> Path:
     sizes = [rng.randint(1_000, 180_000) for _ in range(300)]
     scale = 28_000_000 / sum(sizes)
     for number, size in enumerate(sizes):
-        files[f"App/windows/lib/module{number:03d}.pyd"] = rng.randbytes(int(size * scale))
+        files[f"App/lib/module{number:03d}.pyd"] = rng.randbytes(int(size * scale))
     for path, data in files.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)

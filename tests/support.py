@@ -269,7 +269,9 @@ def wait_for_exit(process: subprocess.Popen[str], timeout: float = 30) -> int:
 
 
 def fake_build(folder: Path, app_bytes: int = 64 * 1024, seed: int = 1) -> Path:
-    """A build output laid out like the real one (launchers, LISEZ-MOI.html, App/<os>/), with small files.
+    """A build output laid out like the real one, with small files: launchers and LISEZ-MOI.html at
+    the root, the Linux and macOS programs in App/linux/ and App/macos/, the Windows program's files
+    right under App/ (its ``contents_directory``).
 
     ``app_bytes`` sets the size of each OS bundle; keys tests use it to make a run last long enough
     to be interrupted.
@@ -283,10 +285,10 @@ def fake_build(folder: Path, app_bytes: int = 64 * 1024, seed: int = 1) -> Path:
         "Passeport.command": b'#!/bin/sh\nexec "$(dirname "$0")/App/macos/passeport" "$@"\n',
         "App/linux/passeport": rng.randbytes(app_bytes),
         "App/macos/passeport": rng.randbytes(app_bytes),
-        "App/windows/base_library.zip": rng.randbytes(app_bytes // 2),
+        "App/base_library.zip": rng.randbytes(app_bytes // 2),
     }
     for number in range(8):
-        files[f"App/windows/lib/module{number}.pyd"] = rng.randbytes(app_bytes // 16)
+        files[f"App/lib/module{number}.pyd"] = rng.randbytes(app_bytes // 16)
     for path, data in files.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)

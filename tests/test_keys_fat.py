@@ -130,8 +130,8 @@ def test_a_run_killed_half_way_on_fat_keys_is_finished_by_a_rerun(tmp_path):
 def test_update_keeps_the_data_of_a_filled_passport_byte_identical(tmp_path):
     old = fake_build(tmp_path / "old")
     new = fake_build(tmp_path / "new", seed=2)
-    (new / "App/windows/lib/module7.pyd").unlink()
-    (new / "App/windows/lib/new-module.pyd").write_bytes(b"new")
+    (new / "App/lib/module7.pyd").unlink()
+    (new / "App/lib/new-module.pyd").write_bytes(b"new")
     with used_key(tmp_path) as keys:
         key = keys[0]
         assert cli.main(prepare_args(tmp_path, old, keys, "--count", "1")) == 0
@@ -141,8 +141,8 @@ def test_update_keeps_the_data_of_a_filled_passport_byte_identical(tmp_path):
         assert tree_hashes(key / layout.DATA) == data
         assert tree_hashes(key / layout.EXPORTS) == exports
         assert sha(key / "App/linux/passeport") == sha(new / "App/linux/passeport")
-        assert (key / "App/windows/lib/new-module.pyd").exists()
-        assert not (key / "App/windows/lib/module7.pyd").exists()
+        assert (key / "App/lib/new-module.pyd").exists()
+        assert not (key / "App/lib/module7.pyd").exists()
         assert verify.check(key).ok
 
 
@@ -150,13 +150,13 @@ def test_verify_finds_a_flipped_byte_and_a_missing_file_on_fat(tmp_path, capsys)
     build = fake_build(tmp_path / "build")
     with fat_keys(tmp_path, 3) as keys:
         assert cli.main(prepare_args(tmp_path, build, keys, "--count", "3")) == 0
-        flip_byte(keys[0] / "App/windows/base_library.zip", 1000)
+        flip_byte(keys[0] / "App/base_library.zip", 1000)
         (keys[1] / "App/linux/passeport").unlink()
         capsys.readouterr()
         assert cli.main(["verify", *[arg for key in keys for arg in ("--target", str(key))]]) == 1
         out = capsys.readouterr().out
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith(str(tmp_path))}
-    assert "ÉCHEC" in lines[str(keys[0])] and "fichier modifié : App/windows/base_library.zip" in lines[str(keys[0])]
+    assert "ÉCHEC" in lines[str(keys[0])] and "fichier modifié : App/base_library.zip" in lines[str(keys[0])]
     assert "ÉCHEC" in lines[str(keys[1])] and "fichier manquant : App/linux/passeport" in lines[str(keys[1])]
     assert " OK " in lines[str(keys[2])]
 

@@ -83,7 +83,7 @@ def test_the_key_layout_has_every_bundle_and_a_manifest_of_app(staff, tmp_path):
     listed = manifest.read(key).files
     on_key = {path for path, _ in layout.walk(key, layout.APP)} - {layout.MANIFEST}
     assert on_key == {path for path in listed if path.startswith("App/")}
-    assert {"App/linux/passeport", "App/macos/passeport", "App/windows/base_library.zip"} <= on_key
+    assert {"App/linux/passeport", "App/macos/passeport", "App/base_library.zip"} <= on_key
     for path, digest in listed.items():
         assert hashlib.sha256((key / path).read_bytes()).hexdigest() == digest
     # --count: no first name yet, but the session is there for the intake sheet.

@@ -35,7 +35,7 @@ def key(tmp_path: Path) -> Path:
 def new_build(tmp_path: Path) -> Path:
     build = fake_build(tmp_path / "new", seed=2)
     (build / "App/macos/passeport").unlink()
-    (build / "App/windows/lib/new-module.pyd").write_bytes(b"new module")
+    (build / "App/lib/new-module.pyd").write_bytes(b"new module")
     return build
 
 

@@ -47,12 +47,11 @@ def test_a_flipped_byte_anywhere_in_the_program(keys):
 
 
 def test_missing_and_extra_files(keys):
-    (keys[0] / "App/windows/lib/module3.pyd").unlink()
+    (keys[0] / "App/lib/module3.pyd").unlink()
     (keys[0] / "LISEZ-MOI.html").unlink()
-    (keys[0] / "App/windows/virus.exe").write_bytes(b"MZ")
+    (keys[0] / "App/virus.exe").write_bytes(b"MZ")
     assert reason(keys[0]) == (
-        "fichier manquant : App/windows/lib/module3.pyd; fichier manquant : LISEZ-MOI.html; "
-        "fichier en trop : App/windows/virus.exe"
+        "fichier manquant : App/lib/module3.pyd; fichier manquant : LISEZ-MOI.html; fichier en trop : App/virus.exe"
     )
 
 

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from passport import keylayout
 from passport.keys import layout
 from passport.keys.console import StaffError
 
@@ -40,8 +41,9 @@ class Program:
 
     @property
     def systems(self) -> list[str]:
-        """The OS folders found under ``App/`` (``linux``, ``macos``, ``windows``…)."""
-        return sorted({f.path.split("/")[1] for f in self.files if f.path.count("/") >= 2})
+        """The systems whose launcher is in the build (``linux``, ``macos``, ``windows``)."""
+        names = {f.path for f in self.files}
+        return sorted(system for system, launcher in keylayout.LAUNCHERS.items() if launcher in names)
 
     def hashes(self) -> dict[str, str]:
         return {f.path: f.sha256 for f in self.files}
