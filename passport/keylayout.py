@@ -10,7 +10,8 @@ The layout follows PortableApps.com, which staff and IT people already know::
       Data/                 the young person's data: never touched here once it exists
       Exports/              Word documents saved on the key
 
-``build_key.py prepare`` and ``python -m passport.build`` both call ``assemble``.
+``python -m passport.build OUT`` calls ``assemble``; ``build_key.py prepare`` then copies the
+program part of such a folder (launchers, ``LISEZ-MOI.html``, ``App/``) onto each key.
 """
 
 from __future__ import annotations

@@ -90,6 +90,21 @@ class KeyLock:
         self._handle = None
 
 
+def in_use(folder: Path) -> bool:
+    """Whether a passport program holds this key now: for staff tools, which must not create the file."""
+    try:
+        fd = os.open(folder / LOCK_NAME, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return False
+    try:
+        _lock(fd)  # released by the close below
+    except OSError as error:
+        return isinstance(error, BlockingIOError) or error.errno in _HELD_ELSEWHERE
+    finally:
+        os.close(fd)
+    return False
+
+
 def _close(fd: int) -> None:
     with suppress(OSError):  # the key may be gone: its descriptors fail, the lock is gone anyway
         os.close(fd)

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tinydb import Query
 from tinydb.table import Document
 
 from passport import forms, indicators
@@ -24,6 +25,8 @@ from passport.forms import Form, FormSet, Raw, ValidationError
 from passport.store import Locked, Store
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "data" / "directory.json"
+STRUCTURE_FIELDS = ("name", "about", "address", "phone", "email", "hours")
+SESSION_FIELDS = ("name", "date", "structure", "counsellor", "contact")
 OPEN_STATUSES = ("À faire", "En cours")
 DONE = "Fait"
 # The CNIL's usual length for social support files: about two years after the last contact.
@@ -139,13 +142,38 @@ class Passport:
         names = {s.id: s.name for s in self.directory()}
         return names.get(structure_id, structure_id)
 
-    def add_structure(self, raw: Raw) -> str:
+    def add_structure(self, raw: Raw, structure_id: str | None = None) -> str:
+        """Add a partner; given the id of a listed one, its local details (address, hours…) complete it."""
         answers = self._check(self.forms.structure, raw)
-        doc = {key: answers[key] for key in ("name", "about", "address", "phone", "email", "hours")}
-        doc["id"] = "local-" + secrets.token_hex(4)
+        # Empty answers are left out so that they never hide what the default directory says.
+        doc = {key: answers[key] for key in STRUCTURE_FIELDS if answers[key] or key == "name"}
+        doc["id"] = structure_id or "local-" + secrets.token_hex(4)
         with self.store.session() as db:
-            db.table("directory").insert(doc)
+            db.table("directory").upsert(doc, Query().id == doc["id"])
         return doc["id"]
+
+    # Session ----------------------------------------------------------------
+
+    def session(self) -> dict[str, str]:
+        """The session the key was prepared for (name, date, structure, counsellor), or nothing."""
+        with self.store.session() as db:
+            doc = db.table("session").get(doc_id=1)
+        return {key: doc.get(key, "") for key in SESSION_FIELDS} if doc else {}
+
+    def save_session(self, session: dict[str, str]) -> None:
+        with self.store.session() as db:
+            db.table("session").upsert(Document({key: session.get(key, "") for key in SESSION_FIELDS}, doc_id=1))
+
+    def referent(self) -> dict[str, str]:
+        """Who accompanies the young person: as their profile says, else as the key was prepared."""
+        profile, session = self.profile(), self.session()
+        if profile.get("referent_name") or profile.get("referent_structure"):
+            name, structure = profile.get("referent_name", ""), profile.get("referent_structure", "")
+            contact = profile.get("referent_contact", "")
+        else:
+            name, structure = session.get("counsellor", ""), session.get("structure", "")
+            contact = session.get("contact", "")
+        return {"name": name, "structure": self.structure_name(structure) if structure else "", "contact": contact}
 
     # Steps ------------------------------------------------------------------
 
@@ -185,10 +213,13 @@ class Passport:
         return self._entry("intakes", intake_id)
 
     def new_intake_answers(self) -> dict[str, Any]:
-        """Answers to start a sheet with: today, and what the profile already says."""
-        profile = self.profile()
+        """Answers to start a sheet with: today, the session the key was prepared for, the profile."""
+        profile, session = self.profile(), self.session()
         return {
             "date": date.today().isoformat(),
+            "occasion": session.get("name", ""),
+            "structure": session.get("structure", ""),
+            "counsellor": session.get("counsellor", ""),
             "first_name": profile.get("first_name", ""),
             "last_name": profile.get("last_name", ""),
         }

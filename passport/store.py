@@ -440,6 +440,32 @@ def _first_save_cut_short(found: list[Slot], slots: list[Slot]) -> bool:
     return len(found) == 1 < len(slots) and (found[0].empty or found[0].generation == 1)
 
 
+@dataclass(frozen=True)
+class Survey:
+    """What a key's slot files hold, found without changing anything on the key."""
+
+    slots: tuple[Slot, ...]
+
+    @property
+    def newest(self) -> Slot | None:
+        return max((slot for slot in self.slots if slot.valid), key=lambda slot: slot.generation, default=None)
+
+    @property
+    def present(self) -> bool:
+        return any(slot.present for slot in self.slots)
+
+    @property
+    def schema(self) -> int:
+        """The newest schema any slot claims, readable or not: what ``SlotStorage`` refuses above its own."""
+        return max((slot.schema for slot in self.slots), default=0)
+
+
+def survey(data_dir: Path, files: FileLayer | None = None) -> Survey:
+    """Read the slots for staff tools that check or update a key: unlike ``Store``, never moves a file."""
+    layer = files or OsFiles()
+    return Survey(tuple(read_slot(layer, data_dir / name) for name in SLOT_NAMES))
+
+
 class Found:
     """What the slot files held when the key was opened, before any key is needed.
 
@@ -831,6 +857,12 @@ class Store:
         """Names of damaged files set aside when the key was opened."""
         with self._lock:
             return self._moved_aside + (self._db.storage.moved_aside if self._db is not None else [])
+
+    def persist(self) -> None:
+        """Write the state as it stands: after an update, the data migrated to the current schema."""
+        with self._lock:
+            storage = self._storage
+            storage.write(storage.read())
 
     @property
     def unreadable(self) -> bool:

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import html
 import os
+import random
 import re
 import select
 import shutil
@@ -17,6 +18,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, url_for
+
+from passport import export, forms
+from passport.records import Passport, load_directory
+from passport.store import Store
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -47,6 +52,7 @@ def fat_image(folder: Path, size_mb: int = 64, name: str = "key", cluster_kb: in
     ``cluster_kb=4`` (with ``size_mb`` ≥ 260, FAT32 needs 65,525 clusters) is what Windows
     formats keys up to 8 GB with; fusefat reads a large file's end far faster with it than
     with the 512-byte clusters mkfs.vfat picks for a small image.
+    fusefat 0.1a refuses to grow a file opened with O_TRUNC or O_APPEND past one cluster (EPERM).
     """
     need("mkfs.vfat", "fusefat", "fusermount")
     image = folder / f"{name}.img"
@@ -65,7 +71,10 @@ def fat_image(folder: Path, size_mb: int = 64, name: str = "key", cluster_kb: in
 
 
 def mount_fat(image: Path, mount: Path) -> None:
-    subprocess.run(["fusefat", "-o", "rw+", str(image), str(mount)], check=True, capture_output=True)
+    # fsname puts the image in the mount table, where build_key.py finds it to count free space
+    # (fusefat itself reports no size).
+    options = f"rw+,fsname={image}"
+    subprocess.run(["fusefat", "-o", options, str(image), str(mount)], check=True, capture_output=True)
     for _ in range(50):
         if os.path.ismount(mount):
             return
@@ -257,3 +266,107 @@ def wait_for_exit(process: subprocess.Popen[str], timeout: float = 30) -> int:
         process.kill()
         process.wait()
         raise
+
+
+def fake_build(folder: Path, app_bytes: int = 64 * 1024, seed: int = 1) -> Path:
+    """A build output laid out like the real one, with small files: launchers and LISEZ-MOI.html at
+    the root, the Linux and macOS programs in App/linux/ and App/macos/, the Windows program's files
+    right under App/ (its ``contents_directory``).
+
+    ``app_bytes`` sets the size of each OS bundle; keys tests use it to make a run last long enough
+    to be interrupted.
+    """
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "LISEZ-MOI.html": b"<!doctype html><title>Lisez-moi</title><p>Double-clique sur Passeport.</p>",
+        "Passeport.exe": rng.randbytes(4096),
+        "Passeport": b'#!/bin/sh\nexec "$(dirname "$0")/App/linux/passeport" "$@"\n',
+        "Passeport.command": b'#!/bin/sh\nexec "$(dirname "$0")/App/macos/passeport" "$@"\n',
+        "App/linux/passeport": rng.randbytes(app_bytes),
+        "App/macos/passeport": rng.randbytes(app_bytes),
+        "App/base_library.zip": rng.randbytes(app_bytes // 2),
+    }
+    for number in range(8):
+        files[f"App/lib/module{number}.pyd"] = rng.randbytes(app_bytes // 16)
+    for path, data in files.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if not path.endswith((".html", ".zip", ".pyd")):
+            target.chmod(0o755)
+    return folder
+
+
+SESSION_TOML = """\
+[session]
+nom = "Prévention du décrochage — lycée Jean-Giraudoux"
+date = 2026-03-12
+
+[structure]
+id = "mission-locale"
+
+[conseiller]
+nom = "Camille Martin"
+contact = "02 54 00 00 00"
+
+[[partenaires]]
+id = "cio"
+adresse = "1 rue de l'Exemple, 36000 Châteauroux"
+horaires = "Lundi au vendredi, 9 h - 17 h"
+
+[[partenaires]]
+nom = "Point Information Jeunesse de Châteauroux"
+activite = "Information des jeunes : logement, jobs, loisirs"
+telephone = "02 54 11 11 11"
+"""
+
+
+def session_file(folder: Path, text: str = SESSION_TOML) -> Path:
+    """A session file as staff write it: structure, counsellor, local partners."""
+    path = folder / "session.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def roster_file(folder: Path, names: list[str], encoding: str = "utf-8-sig", header: bool = True) -> Path:
+    """A roster as Excel saves it: ``;`` separated, a header line, a label per key."""
+    lines = (["prénom;étiquette"] if header else []) + [f"{name};B{number:02d}" for number, name in enumerate(names, 1)]
+    path = folder / "jeunes.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+FIRST_NAMES = [
+    "Léa", "Noé", "Inès", "Maël", "Chloé", "Anaïs", "Jérémy", "Zoé", "Loïc", "Maëlys",
+    "Éloïse", "Théo", "Océane", "Raphaël", "Clément", "Yasmine", "Gaëtan", "Héloïse", "Noémie", "Brandon",
+]  # fmt: skip
+
+
+def fill_passport(key: Path) -> None:
+    """A passport as a young person leaves it after a few weeks: profile, steps, an intake sheet, a Word export."""
+    store = Store(key / "Data")
+    passport = Passport(store, forms.load(), load_directory())
+    passport.save_profile({"first_name": ["Léa"], "last_name": ["Martin"], "referent_structure": ["mission-locale"]})
+    for day in ("2026-03-12", "2026-03-20", "2026-04-02"):
+        passport.save_step({"date": [day], "action": [f"Démarche du {day}"], "status": ["En cours"]})
+    passport.save_intake(
+        {
+            "date": ["2026-03-12"],
+            "structure": ["mission-locale"],
+            "first_name": ["Léa"],
+            "solution": ["Service civique"],
+            "why": ["Elle veut essayer avant de choisir."],
+            "consent": ["on"],
+        }
+    )
+    export.save_copy(key / "Exports", "dossier-lea.docx", export.render(passport, "dossier"))
+    store.close()  # as Terminer does: the key's lock goes with it
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        value = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([value[0] ^ 0xFF]))

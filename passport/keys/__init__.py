@@ -1,1 +1,1 @@
-"""What ``build_key.py`` does for staff, one module per command, each with a ``main(argv)``."""
+"""Staff tooling behind ``build_key.py``: prepare, verify, update, list and collect keys; one module per command."""
