@@ -38,7 +38,9 @@ def test_a_prepared_key_starts_with_the_first_name_the_structure_and_the_local_p
         )  # fmt: skip
         try:
             browser = HttpSession(first_line(process))
-            home = browser.first_page
+            assert "Choisis ta phrase secrète" in browser.first_page  # a key is protected unless the session says not
+            phrase = {"new_phrase": "lune cartable riviere soleil", "again": "lune cartable riviere soleil"}
+            home = browser.post("/premiere-ouverture", "/premiere-ouverture", phrase)
             assert "Bonjour Maëlys !" in home
             assert "Ton ou ta référente : Camille Martin, Mission Locale — 02 54 00 00 00" in home
             assert '<option value="mission-locale" selected>Mission Locale</option>' in browser.get("/profil")
@@ -55,6 +57,8 @@ def test_a_prepared_key_starts_with_the_first_name_the_structure_and_the_local_p
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        # Opened, nothing written: still a key that can be prepared again, and still whole.
-        assert state.inspect(key).kind is state.Kind.UNUSED
+        # The phrase chosen at the first start is a save: the key now holds a young person's data.
+        assert state.inspect(key).kind is state.Kind.HOLDS_DATA
         assert verify.check(key).ok
+        everything = b"".join(path.read_bytes() for path in key.rglob("*") if path.is_file())
+        assert "Maëlys".encode() not in everything  # encrypted in Data/, never in App/DefaultData/

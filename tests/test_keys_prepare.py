@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from passport import forms, keyform
+from passport import forms, keyform, vault
 from passport.keyroot import REPOSITORY
 from passport.keys import cli, layout, manifest, verify, volumes
 from passport.records import Passport, load_directory
-from passport.store import Store
+from passport.store import PENDING, Store
 
 from support import FIRST_NAMES, fake_build, roster_file, session_file
 
@@ -54,8 +54,12 @@ def test_twenty_keys_from_a_roster_each_verify_and_open_with_their_first_name(st
     for key, first_name in zip(keys, FIRST_NAMES, strict=True):
         assert verify.check(key).ok, key
         assert not (key / layout.MARKER).exists()
-        assert tree_hashes(key / layout.DATA) == tree_hashes(key / layout.DEFAULT_DATA)  # before the app opens it
+        # Protected (the session file says nothing): the program's folder keeps no first name.
+        assert first_name.encode() not in b"".join(
+            full.read_bytes() for _, full in layout.walk(key, layout.DEFAULT_DATA)
+        )
         passport = open_passport(key)
+        assert passport.store.protection == PENDING  # the young person chooses a phrase at the first start
         assert passport.profile()["first_name"] == first_name
         assert passport.profile()["referent_structure"] == "mission-locale"
         assert passport.session()["counsellor"] == "Camille Martin"
@@ -72,6 +76,15 @@ def test_twenty_keys_from_a_roster_each_verify_and_open_with_their_first_name(st
     rows = [[cell.text for cell in row.cells] for row in sheet.tables[0].rows]
     assert rows[1][:3] == ["1", "B01", "Léa"]
     assert len(rows) == 21
+    codes = [row[5] for row in rows[1:]]
+    assert all(vault.valid_code(code) for code in codes) and len(set(codes)) == 20
+    first = Store(keys[0] / layout.DATA)
+    first.set_phrase("lune cartable riviere soleil", kdf=vault.PhraseKdf(1, 8192))
+    first.close()
+    again = Store(keys[0] / layout.DATA)
+    again.recover(codes[0], "girafe bouton orage cerise")  # the code printed for this key opens it
+    assert Passport(again, forms.load(), load_directory()).profile()["first_name"] == "Léa"
+    again.close()
 
 
 def test_the_key_layout_has_every_bundle_and_a_manifest_of_app(staff, tmp_path):

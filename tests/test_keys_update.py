@@ -73,19 +73,20 @@ def test_update_never_removes_what_the_program_did_not_put_there(key, new_build)
 def test_an_older_data_file_is_copied_aside_then_migrated_by_the_app(key, new_build, monkeypatch):
     before = tree_hashes(key / layout.DATA)
     newest = survey(key / layout.DATA).newest
-    assert newest is not None and newest.schema == 1
+    assert newest is not None and newest.schema == migrations.CURRENT_SCHEMA
+    current = migrations.CURRENT_SCHEMA
 
     def add_field(tables):
         tables.setdefault("profile", {}).setdefault("1", {})["migrated"] = True
         return tables
 
-    monkeypatch.setattr(migrations, "CURRENT_SCHEMA", 2)
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, add_field)
+    monkeypatch.setattr(migrations, "CURRENT_SCHEMA", current + 1)
+    monkeypatch.setitem(migrations.MIGRATIONS, current, add_field)
     assert update(key, new_build) == 0
     backups = [p for p in (key / layout.DATA).iterdir() if p.name.startswith("sauvegarde-avant-mise-a-jour-")]
     assert len(backups) == 1
     assert tree_hashes(backups[0]) == {name: before[name] for name in store.SLOT_NAMES}
-    assert survey(key / layout.DATA).newest.schema == 2
+    assert survey(key / layout.DATA).newest.schema == current + 1
     with Store(key / layout.DATA).session() as db:
         assert db.table("profile").get(doc_id=1)["migrated"] is True
         assert len(db.table("steps")) == 3

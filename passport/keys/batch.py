@@ -32,6 +32,7 @@ class Outcome:
     ok: bool
     status: str
     detail: str = ""
+    recovery: str = ""  # the recovery code of a protected key written by this run
 
 
 def run(

@@ -10,13 +10,15 @@ same command finishes it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from passport import forms
+from passport import forms, vault
 from passport.keys import (
     batch,
     install,
@@ -90,7 +92,11 @@ def add_to(commands: argparse._SubParsersAction) -> None:
     targets.add_arguments(parser, verb="préparer")
     add_build_argument(parser)
     parser.add_argument(
-        "--sheet", type=Path, metavar="FICHE.docx", help="écrire aussi une fiche Word des clés préparées"
+        "--sheet",
+        type=Path,
+        metavar="FICHE.docx",
+        help="la fiche Word des clés préparées, avec leurs codes de secours (par défaut, pour des clés "
+        "protégées : à côté du fichier de session)",
     )
     parser.add_argument("--yes", action="store_true", help="ne pas demander de confirmation (pour les scripts)")
     parser.set_defaults(run=run)
@@ -128,16 +134,24 @@ def run(args: argparse.Namespace) -> int:
     if durable:
         outcomes = _finish(jobs, outcomes)
     say(batch.summary(outcomes))
-    if args.sheet:
+    where = args.sheet or (_default_sheet(args.session, session) if session.protected else None)
+    if where is not None:
         from passport.keys import sheet  # python-docx takes a while to import: only when asked
 
-        sheet.write(args.sheet, session, [(job.person, outcome) for job, outcome in zip(jobs, outcomes, strict=True)])
-        say(f"\nFiche Word des clés : {args.sheet}")
+        sheet.write(where, session, [(job.person, outcome) for job, outcome in zip(jobs, outcomes, strict=True)])
+        say(f"\nFiche Word des clés : {where}")
+        if session.protected:
+            say("Elle contient le code de secours de chaque clé, écrit nulle part ailleurs : rangez-la sous clé.")
     ready = sum(o.ok for o in outcomes)
     say(f"\n{ready} clé(s) prête(s) sur {len(outcomes)}.")
     if ready < len(outcomes):
         say("Pour les clés en échec : corrigez la cause indiquée, puis relancez la même commande.")
     return batch.exit_code(outcomes)
+
+
+def _default_sheet(session_file: Path, session: sessions.Session) -> Path:
+    """Protected keys always get their sheet: without it, a forgotten phrase could not be reset."""
+    return session_file.parent / f"cles-{slug(session.name, 'session')}-{datetime.now():%Y%m%d-%H%M%S}.docx"
 
 
 def _people(args: argparse.Namespace) -> list[roster.Person]:
@@ -253,13 +267,15 @@ def _prepare(job: Job, context: Batch) -> batch.Outcome:
         context.progress.advance(context.program.size)
         context.progress.key_done()
         return batch.Outcome(shown, first_name, True, "déjà prête", "vérifiée, rien à refaire")
-    _write_key(job, context)
+    recovery = vault.new_recovery_code() if context.session.protected else ""
+    _write_key(job, context, recovery)
     if not context.durable:
         state.unmark(job.root)  # a folder: finished as soon as written (see install.settle)
     context.progress.key_done()
     systems = ", ".join(context.program.systems)
     again = "terminée" if job.found.kind is Kind.UNFINISHED_PREPARE else "prête"
-    return batch.Outcome(shown, first_name, True, again, f"programme ({systems}), données de départ, {layout.README}")
+    detail = f"programme ({systems}), données de départ{' protégées' if recovery else ''}, {layout.README}"
+    return batch.Outcome(shown, first_name, True, again, detail, recovery)
 
 
 def _already_done(job: Job) -> bool:
@@ -272,7 +288,7 @@ def _already_done(job: Job) -> bool:
     )
 
 
-def _write_key(job: Job, context: Batch) -> None:
+def _write_key(job: Job, context: Batch, recovery: str) -> None:
     root, program = job.root, context.program
     state.mark(root, state.PREPARE)
     (root / layout.MANIFEST).unlink(missing_ok=True)
@@ -282,18 +298,23 @@ def _write_key(job: Job, context: Batch) -> None:
     reuse = job.found.kind is not Kind.EMPTY
     app_files = [f for f in program.files if "/" in f.path]
     install.put(app_files, root, context.progress.advance, reuse)
-    _seed(job, context)
+    _seed(job, context, recovery)
     defaults = {path: payload.sha256_of(full) for path, full in layout.walk(root, layout.DEFAULT_DATA)}
     manifest.write(root, manifest.Manifest(program.hashes() | defaults, state.seed_hashes(root), job.identity))
     install.put([f for f in program.files if "/" not in f.path], root, context.progress.advance, reuse)
 
 
-def _seed(job: Job, context: Batch) -> None:
-    files = seed.seed(job.person, context.session, context.form_set, context.directory)
-    # Data/ starts as a copy of DefaultData/, as when the app finds Data/ missing.
-    for folder in (layout.DEFAULT_DATA, layout.DATA):
+def _seed(job: Job, context: Batch, recovery: str) -> None:
+    files = seed.seed(job.person, context.session, context.form_set, context.directory, recovery)
+    # Data/ starts as a copy of DefaultData/, as when the app finds Data/ missing. On a protected
+    # key the program's folder keeps no first name: Data/ is encrypted at the first start, App/ never.
+    anonymous = dataclasses.replace(job.person, first_name="")
+    defaults = (
+        seed.seed(anonymous, context.session, context.form_set, context.directory, recovery) if recovery else files
+    )
+    for folder, seeded in ((layout.DEFAULT_DATA, defaults), (layout.DATA, files)):
         (job.root / folder).mkdir(parents=True)
-        for name, data in files.items():
+        for name, data in seeded.items():
             install.write_new(job.root / folder / name, data)
         for name, source in context.session.extra_files().items():
             if source is not None:

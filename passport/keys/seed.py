@@ -1,5 +1,8 @@
 """A key's first data: the session, its local partners and, when known, the young person's first name.
 
+On a protected key the data also says that a secret phrase is to be chosen at the
+first start, with the public half of the key's recovery code (``Store.prepare_protection``).
+
 Written through ``records`` and ``store`` like any other save, so the key opens
 exactly as if a counsellor had typed it in the app. The store writes into
 memory (its file layer is swappable for that very purpose); the slot files it
@@ -39,8 +42,10 @@ class MemoryFiles:
         self.files[path.name] = data
 
 
-def seed(person: Person, session: Session, form_set: FormSet, directory: list[Structure]) -> dict[PurePath, bytes]:
-    """The data files of a new key, by name."""
+def seed(
+    person: Person, session: Session, form_set: FormSet, directory: list[Structure], recovery_code: str = ""
+) -> dict[PurePath, bytes]:
+    """The data files of a new key, by name; protected when given the key's recovery code."""
     memory = MemoryFiles()
     passport = Passport(Store(NOWHERE, memory), form_set, directory)
     for partner in session.partners:
@@ -63,4 +68,6 @@ def seed(person: Person, session: Session, form_set: FormSet, directory: list[St
                 "referent_contact": [session.contact],
             }
         )
+    if recovery_code:
+        passport.store.prepare_protection(recovery_code)
     return {PurePath(name): data for name, data in sorted(memory.files.items())}

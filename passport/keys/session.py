@@ -28,7 +28,10 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "structure": (("id", "nom", "formulaire", "modele"), ()),
     "conseiller": (("nom", "contact"), ("nom",)),
     "partenaires": (("id", "nom", "activite", "adresse", "telephone", "email", "horaires"), ()),
+    "protection": (("mode",), ()),
 }
+# [protection] mode: a phrase chosen by the young person at the first start (the default), or none.
+PROTECTION_MODES = {"phrase": True, "aucune": False}
 REPEATED = {"partenaires"}
 # French key in the session file -> field of the directory form.
 PARTNER_FIELDS = {
@@ -59,6 +62,7 @@ class Session:
     partners: tuple[Partner, ...]
     form: Path | None = None
     template: Path | None = None
+    protected: bool = True  # keys ask for a secret phrase; a recovery code goes on the staff sheet
 
     def fingerprint(self) -> str:
         """Changes whenever anything a key is seeded with changes (the form and template files' content included)."""
@@ -102,7 +106,18 @@ def load(path: Path, directory: list[Structure] | None = None) -> Session:
         partners=partners,
         form=form,
         template=template,
+        protected=_protected(where, data.get("protection", {})),
     )
+
+
+def _protected(where: str, section: dict[str, Any]) -> bool:
+    mode = section.get("mode", "phrase")
+    if mode not in PROTECTION_MODES:
+        raise StaffError(
+            f"{where} : dans [protection], « mode » vaut « phrase » (les fiches sont chiffrées, le jeune "
+            f"choisit une phrase secrète) ou « aucune » (fiches lisibles par qui trouve la clé) ; trouvé : {mode!r}."
+        )
+    return PROTECTION_MODES[mode]
 
 
 def _read(path: Path) -> dict[str, Any]:

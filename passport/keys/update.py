@@ -154,8 +154,8 @@ def _remove_stale(root: Path, old: manifest.Manifest | None, program: payload.Pr
 def _migrate(data: Path) -> str:
     """Bring data written by an older schema up to date, after copying it aside; return the copy's name."""
     newest = survey(data).newest
-    if newest is None or newest.schema >= migrations.CURRENT_SCHEMA:
-        return ""
+    if newest is None or newest.schema >= migrations.CURRENT_SCHEMA or newest.sealed is not None:
+        return ""  # an encrypted key is migrated by the app when the young person opens it
     backup = data / f"sauvegarde-avant-mise-a-jour-{datetime.now():%Y%m%d-%H%M%S}"
     backup.mkdir()
     for name in SLOT_NAMES:
