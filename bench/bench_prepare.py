@@ -71,7 +71,7 @@ def copy_all(build: Path, out: Path, keys: int, then_sync: bool) -> None:
 
 def prepare_all(build: Path, out: Path, keys: int, as_targets: bool) -> None:
     command = [sys.executable, "build_key.py", "prepare", "--session", str(SESSION), "--count", str(keys)]
-    command += ["--build", str(build)]
+    command += ["--build", str(build), "--sheet", str(out.with_name(out.name + "-fiche.docx"))]
     if as_targets:
         out.mkdir()
         for number in range(1, keys + 1):
