@@ -54,7 +54,9 @@ class Walk:
         self.audit(name, "Erreur — " + title)
 
     def save(self, name: str = "Enregistrer") -> None:
-        self.page.get_by_role("button", name=name, exact=True).click()
+        """Submit and wait for the next page: reading it mid-navigation gives the old title."""
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=name, exact=True).click()
 
 
 def test_every_page_and_error_state(browser: Browser, served: Served, tmp_path: Path) -> None:
