@@ -23,21 +23,8 @@ from pathlib import Path
 from passport import vault
 from passport.store import Store
 
-STEP = {
-    "answers": {
-        "date": "2026-11-29",
-        "action": "Appeler la Mission Locale pour un rendez-vous avec ma conseillère",
-        "kind": "Appel",
-        "structure": "mission-locale",
-        "status": "À faire",
-        "result": "Rendez-vous proposé le 3 décembre à 14 h, apporter CV et pièce d'identité.",
-        "next_step": "Préparer mon CV",
-        "next_date": "2026-12-03",
-        "needs_help": False,
-    },
-    "form_version": 1,
-    "updated": "2026-11-29T10:00:00",
-}
+from bench_save import STEP
+
 PHRASE = "lune cartable riviere soleil"
 CODE = "7K3QF-9XM2D-4HJ8W-PBZ6T-RC5NV"
 # (opslimit, memlimit in MiB): libsodium's "interactive" (2, 64), the shipped one, and heavier ones.

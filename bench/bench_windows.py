@@ -21,20 +21,20 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from passport import build, keylayout  # noqa: E402
+
+from bench_startup import median_of  # noqa: E402  (bench/ is this script's own folder)
 
 PREFIX = REPO / ".cache" / "windows" / "prefix"
 WINDOWS_PYTHON = REPO / ".cache" / "windows" / "python" / "python.exe"
@@ -79,14 +79,6 @@ def time_first_answer(command: list[str], env: dict[str, str]) -> float:
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def median_of(rounds: int, contenders: dict[str, Callable[[], float]]) -> dict[str, float]:
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, measure in contenders.items():
-            times[name].append(measure())
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> int:
